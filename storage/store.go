@@ -1,0 +1,280 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by every store.
+var (
+	// ErrNotFound is returned when a looked-up record does not exist.
+	ErrNotFound = errors.New("storage: not found")
+	// ErrConflict is returned when a write breaks a uniqueness rule.
+	ErrConflict = errors.New("storage: conflict")
+	// ErrUnavailable is returned when the database cannot be reached; the
+	// HTTP layer maps it to 503 with Retry-After.
+	ErrUnavailable = errors.New("storage: unavailable")
+)
+
+// Store is a database holding the hub's state. Queries outside Tx run in
+// their own implicit transaction.
+type Store interface {
+	Queries
+	// Tx runs fn in one transaction, committing when fn returns nil and
+	// rolling back otherwise. fn may be called again if the engine reports
+	// a serialization conflict, so it must not have side effects outside tx.
+	Tx(ctx context.Context, fn func(tx Queries) error) error
+	// Ping checks the database answers.
+	Ping(ctx context.Context) error
+	// Migrate applies pending migrations; MigrationsPending reports
+	// whether any remain (readiness).
+	Migrate(ctx context.Context) error
+	MigrationsPending(ctx context.Context) (bool, error)
+	// Notify returns a channel that receives the id of the newest committed
+	// event after each commit that appended events, from this process and,
+	// where the engine supports it, from other replicas. Sends never block:
+	// a slow reader sees only the newest id, which is all it needs.
+	Notify() <-chan int64
+	// Engine names the engine: "sqlite" or "postgres".
+	Engine() string
+	Close() error
+}
+
+// Queries is every read and write the hub does. Both a Store and the tx
+// handed to Store.Tx implement it.
+type Queries interface {
+	ManagerQueries
+	TeamQueries
+	AuthQueries
+	ClientQueries
+	DialogQueries
+	MessageQueries
+	CallLeadQueries
+	EventQueries
+	OutboxQueries
+}
+
+// ManagerQueries reads and writes managers.
+type ManagerQueries interface {
+	CreateManager(ctx context.Context, m *Manager) error
+	GetManager(ctx context.Context, id int64) (Manager, error)
+	GetManagerByLogin(ctx context.Context, login string) (Manager, error)
+	ListManagers(ctx context.Context) ([]Manager, error)
+	// UpdateManager writes name, role, capacity, phone, mailbox, disabled.
+	UpdateManager(ctx context.Context, m Manager) error
+	SetPassword(ctx context.Context, id int64, hash string) error
+	SetPresence(ctx context.Context, id int64, p Presence, at time.Time) error
+	// ReserveCapacity increments the manager's load by one if it is below
+	// capacity, reporting whether it did. It is the one capacity check.
+	ReserveCapacity(ctx context.Context, id int64, at time.Time) (bool, error)
+	// ReleaseCapacity decrements the manager's load by one, not below zero.
+	ReleaseCapacity(ctx context.Context, id int64) error
+	CountManagers(ctx context.Context) (int, error)
+}
+
+// TeamQueries reads and writes teams and their members.
+type TeamQueries interface {
+	CreateTeam(ctx context.Context, t *Team) error
+	GetTeam(ctx context.Context, id int64) (Team, error)
+	GetTeamByName(ctx context.Context, name string) (Team, error)
+	ListTeams(ctx context.Context) ([]Team, error)
+	// UpdateTeam writes name, strategy, SLA, owner wait and hours.
+	UpdateTeam(ctx context.Context, t Team) error
+	DeleteTeam(ctx context.Context, id int64) error
+	SetTeamCursor(ctx context.Context, teamID, managerID int64) error
+	AddTeamMember(ctx context.Context, teamID, managerID int64) error
+	RemoveTeamMember(ctx context.Context, teamID, managerID int64) error
+	// TeamMembers lists the team's managers ordered by id.
+	TeamMembers(ctx context.Context, teamID int64) ([]Manager, error)
+	// ManagerTeams lists the ids of the teams a manager belongs to.
+	ManagerTeams(ctx context.Context, managerID int64) ([]int64, error)
+}
+
+// AuthQueries reads and writes sessions and API tokens.
+type AuthQueries interface {
+	CreateSession(ctx context.Context, s Session) error
+	GetSession(ctx context.Context, tokenHash string, now time.Time) (Session, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+	DeleteManagerSessions(ctx context.Context, managerID int64) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	GetAPITokenByHash(ctx context.Context, tokenHash string) (APIToken, error)
+	ListAPITokens(ctx context.Context, managerID int64) ([]APIToken, error)
+	DeleteAPIToken(ctx context.Context, managerID, id int64) error
+	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
+}
+
+// ClientQuery filters a client search. Text matches name substrings; the
+// identity fields match normalized identities exactly.
+type ClientQuery struct {
+	Text     string
+	Identity *Identity
+	Limit    int
+	// AfterID pages through results ordered by id.
+	AfterID int64
+}
+
+// ClientQueries reads and writes clients, identities and candidates.
+type ClientQueries interface {
+	CreateClient(ctx context.Context, c *Client) error
+	GetClient(ctx context.Context, id int64) (Client, error)
+	// UpdateClient writes kind, name, company and owner.
+	UpdateClient(ctx context.Context, c Client) error
+	SearchClients(ctx context.Context, q ClientQuery) ([]Client, error)
+	// FindIdentities returns the stored identities among ids (matched on
+	// kind and value), with their owners.
+	FindIdentities(ctx context.Context, ids []Identity) ([]Identity, error)
+	// AddIdentity stores id for its client unless (kind, value) is already
+	// taken, reporting whether it was added.
+	AddIdentity(ctx context.Context, id Identity) (bool, error)
+	ClientIdentities(ctx context.Context, clientID int64) ([]Identity, error)
+	// ClientsByEmailDomain lists ids of clients (up to limit, excluding
+	// exclude) holding an email identity at domain; the store derives an
+	// email identity's domain when it is added.
+	ClientsByEmailDomain(ctx context.Context, domain string, exclude int64, limit int) ([]int64, error)
+	// SetNameTokens replaces the name tokens indexed for a client.
+	SetNameTokens(ctx context.Context, clientID int64, tokens []string) error
+	// ClientsByNameToken lists clients (up to limit, excluding exclude)
+	// having any of tokens among their indexed name tokens.
+	ClientsByNameToken(ctx context.Context, tokens []string, exclude int64, limit int) ([]Client, error)
+	// UpsertCandidate records a candidate pair; an existing pair keeps its
+	// status (a dismissed pair stays dismissed) and takes the higher score.
+	// It reports whether a new open candidate was created.
+	UpsertCandidate(ctx context.Context, c *Candidate) (bool, error)
+	GetCandidate(ctx context.Context, id int64) (Candidate, error)
+	ListCandidates(ctx context.Context, clientID int64, status CandidateStatus, limit int) ([]Candidate, error)
+	SetCandidateStatus(ctx context.Context, id int64, s CandidateStatus) error
+	// MergeClients moves identities, dialogs, messages, calls, leads, name
+	// tokens and candidates of loser to survivor and tombstones loser.
+	// Merging an already merged loser into the same survivor is a no-op.
+	MergeClients(ctx context.Context, loser, survivor int64, at time.Time) error
+}
+
+// DialogQuery filters a dialog list. Zero fields do not filter. Results are
+// ordered by last activity, newest first, and paged by Before (an
+// activity time and id pair from the previous page's last row).
+type DialogQuery struct {
+	AssigneeID int64
+	TeamIDs    []int64
+	ClientID   int64
+	Status     []DialogStatus
+	// Queue selects only unassigned open dialogs.
+	Queue    bool
+	Limit    int
+	BeforeAt time.Time
+	BeforeID int64
+}
+
+// DialogQueries reads and writes dialogs.
+type DialogQueries interface {
+	CreateDialog(ctx context.Context, d *Dialog) error
+	GetDialog(ctx context.Context, id int64) (Dialog, error)
+	// FindOpenDialog returns the client's newest non-closed dialog on
+	// channel with threadKey ("" matches dialogs without a key).
+	FindOpenDialog(ctx context.Context, clientID int64, channel, threadKey string) (Dialog, error)
+	// FindDialogByThread returns the newest dialog on channel with
+	// threadKey, closed or not, created after since.
+	FindDialogByThread(ctx context.Context, clientID int64, channel, threadKey string, since time.Time) (Dialog, error)
+	ListDialogs(ctx context.Context, q DialogQuery) ([]Dialog, error)
+	// QueuedDialogs lists open unassigned dialogs of a team, oldest queued
+	// first.
+	QueuedDialogs(ctx context.Context, teamID int64, limit int) ([]Dialog, error)
+	// AssignDialog sets the assignee from "from" (0 for unassigned) to "to"
+	// only if the current assignee still is "from", reporting whether it
+	// did; slaDue is the new first-response deadline (zero for none).
+	AssignDialog(ctx context.Context, id, from, to int64, slaDue, at time.Time) (bool, error)
+	// UnassignDialog puts the dialog back into its team's queue.
+	UnassignDialog(ctx context.Context, id, from int64, at time.Time) (bool, error)
+	SetDialogTeam(ctx context.Context, id, teamID int64, at time.Time) error
+	SetDialogStatus(ctx context.Context, id int64, s DialogStatus, at time.Time) error
+	SetDialogReservation(ctx context.Context, id, managerID int64, until time.Time) error
+	// TouchDialog records activity: inbound messages add to unread.
+	TouchDialog(ctx context.Context, id int64, at time.Time, inbound bool) error
+	// MarkFirstResponse records the first manager reply if not yet set and
+	// clears unread and the SLA deadline.
+	MarkFirstResponse(ctx context.Context, id int64, at time.Time) error
+	MarkDialogRead(ctx context.Context, id int64) error
+	// SLABreached lists open assigned dialogs without a first response
+	// whose deadline is before now.
+	SLABreached(ctx context.Context, now time.Time, limit int) ([]Dialog, error)
+	// ReservationsExpired lists queued dialogs whose owner reservation ran
+	// out before now.
+	ReservationsExpired(ctx context.Context, now time.Time, limit int) ([]Dialog, error)
+	// QueueStats returns, per team id, the queue length and oldest queued
+	// time.
+	QueueStats(ctx context.Context) ([]QueueStat, error)
+}
+
+// QueueStat is one team's queue length and oldest wait.
+type QueueStat struct {
+	TeamID   int64     `json:"team_id"`
+	Length   int       `json:"length"`
+	OldestAt time.Time `json:"oldest_at,omitzero"`
+}
+
+// MessageQueries reads and writes messages and attachments.
+type MessageQueries interface {
+	// InsertMessage stores m unless (channel, external id) is taken,
+	// reporting whether it was inserted. Attachments are stored with it.
+	InsertMessage(ctx context.Context, m *Message) (bool, error)
+	GetMessage(ctx context.Context, id int64) (Message, error)
+	GetMessageByExternal(ctx context.Context, channel, externalID string) (Message, error)
+	// DialogByExternal returns the dialog holding any of the messages with
+	// these external ids on channel, the first found in order.
+	DialogByExternal(ctx context.Context, channel string, externalIDs []string) (Dialog, error)
+	// ListMessages pages a dialog's messages, newest first, before beforeID
+	// (0 for the newest).
+	ListMessages(ctx context.Context, dialogID, beforeID int64, limit int) ([]Message, error)
+	SetMessageStatus(ctx context.Context, id int64, status, errText, externalID string) error
+	// SetMessageStatusByExternal updates an outbound message found by the
+	// far side's id, returning it.
+	SetMessageStatusByExternal(ctx context.Context, channel, externalID, status, errText string) (Message, error)
+	GetAttachment(ctx context.Context, id int64) (Attachment, error)
+	// Timeline lists a client's messages, calls and leads, newest first,
+	// before the given time (zero for now).
+	Timeline(ctx context.Context, clientID int64, before time.Time, limit int) ([]TimelineEntry, error)
+}
+
+// CallLeadQueries reads and writes calls and leads.
+type CallLeadQueries interface {
+	// UpsertCall stores a call by (channel, external id), updating the
+	// times, manager, outcome and recording of an existing one.
+	UpsertCall(ctx context.Context, c *Call) (created bool, err error)
+	GetCall(ctx context.Context, id int64) (Call, error)
+	// InsertLead stores l unless (source, external id) is taken.
+	InsertLead(ctx context.Context, l *Lead) (bool, error)
+	GetLead(ctx context.Context, id int64) (Lead, error)
+	GetLeadByExternal(ctx context.Context, source, externalID string) (Lead, error)
+	SetLeadStatus(ctx context.Context, id int64, s LeadStatus, reason string, at time.Time) error
+}
+
+// EventQueries appends to and reads the event log.
+type EventQueries interface {
+	// AppendEvent adds e to the log and sets its id. Ids grow in commit
+	// order: a reader that saw id N never later finds a new event below N.
+	AppendEvent(ctx context.Context, e *Event) error
+	// EventsAfter lists up to limit events with id > after, in id order.
+	EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error)
+	// EventBounds returns the oldest and newest event ids kept (0, 0 when
+	// the log is empty).
+	EventBounds(ctx context.Context) (oldest, newest int64, err error)
+	// TrimEvents deletes events older than before, always keeping the
+	// newest one so ids never restart.
+	TrimEvents(ctx context.Context, before time.Time) (int64, error)
+}
+
+// OutboxQueries reads and writes the outbox.
+type OutboxQueries interface {
+	EnqueueOutbox(ctx context.Context, it *OutboxItem) error
+	// ClaimOutbox leases up to limit rows that are pending and due, or
+	// sending with an expired lease, marking them sending until now+lease
+	// and counting the attempt. Two workers never claim the same row.
+	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
+	MarkOutboxSent(ctx context.Context, id int64, externalID string, at time.Time) error
+	MarkOutboxRetry(ctx context.Context, id int64, next time.Time, errText string) error
+	MarkOutboxFailed(ctx context.Context, id int64, errText string, at time.Time) error
+	GetOutbox(ctx context.Context, id int64) (OutboxItem, error)
+	// OutboxBacklog counts rows per status that are not done.
+	OutboxBacklog(ctx context.Context) (map[OutboxStatus]int, error)
+}
