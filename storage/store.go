@@ -53,6 +53,7 @@ type Queries interface {
 	CallLeadQueries
 	EventQueries
 	OutboxQueries
+	StateQueries
 }
 
 // ManagerQueries reads and writes managers.
@@ -277,4 +278,22 @@ type OutboxQueries interface {
 	GetOutbox(ctx context.Context, id int64) (OutboxItem, error)
 	// OutboxBacklog counts rows per status that are not done.
 	OutboxBacklog(ctx context.Context) (map[OutboxStatus]int, error)
+}
+
+// StateQueries keeps small per-adapter cursors (an IMAP folder's last UID
+// and UIDVALIDITY, a Telegram update offset) in the same database, so they
+// commit together with what they acknowledge.
+type StateQueries interface {
+	// GetState returns the value under (scope, key), or ErrNotFound.
+	GetState(ctx context.Context, scope, key string) (string, error)
+	SetState(ctx context.Context, scope, key, value string) error
+}
+
+// Locker is implemented by stores that can elect one replica to run a
+// poller that must run once (an IMAP mailbox, a Telegram long-poll). The
+// embedded store runs in one process and always grants the lock.
+type Locker interface {
+	// TryLock takes the named lock if free, returning a release func. The
+	// lock is held until release is called or ctx ends.
+	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
 }

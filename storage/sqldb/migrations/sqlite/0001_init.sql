@@ -233,3 +233,12 @@ CREATE TABLE outbox (
     sent_at         BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status IN ('pending', 'sending');
+
+-- Per-adapter cursors (IMAP UIDs, update offsets), written in the same
+-- transaction as what they acknowledge.
+CREATE TABLE channel_state (
+    scope TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
