@@ -83,6 +83,10 @@ type TeamQueries interface {
 	// UpdateTeam writes name, strategy, SLA, owner wait and hours.
 	UpdateTeam(ctx context.Context, t Team) error
 	DeleteTeam(ctx context.Context, id int64) error
+	// LockTeam reads a team and holds a write lock on it until the
+	// transaction ends, so that concurrent distributions within one team
+	// take turns and round-robin stays fair across replicas.
+	LockTeam(ctx context.Context, id int64) (Team, error)
 	SetTeamCursor(ctx context.Context, teamID, managerID int64) error
 	AddTeamMember(ctx context.Context, teamID, managerID int64) error
 	RemoveTeamMember(ctx context.Context, teamID, managerID int64) error

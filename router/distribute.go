@@ -1,0 +1,168 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+// distribute hands an unassigned open dialog to a manager, or leaves it in
+// its team's queue: the client's owner first (when online with capacity, or
+// waited for if the team says so), then the team's strategy among online
+// members with free capacity. exclude is a manager not to offer it to (the
+// one who just let its SLA run out).
+func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.Dialog, c storage.Client, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
+	team, members, err := r.teamAndMembers(ctx, tx, d.TeamID)
+	if err != nil {
+		return d, err
+	}
+	hours, err := ParseHours(team.Hours)
+	if err != nil {
+		r.log.Warn("bad team hours; treating as always open", "team", team.Name, "err", err)
+		hours = nil
+	}
+	if !hours.Open(now) {
+		return r.queue(d, now, "outside_hours", evs), nil
+	}
+
+	if d.ReservedFor != 0 && now.Before(d.ReservedUntil) {
+		m, err := tx.GetManager(ctx, d.ReservedFor)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return d, err
+		}
+		if err == nil && available(m) {
+			if ok, d2, err := r.tryAssign(ctx, tx, d, c, m, team, now, evs); ok || err != nil {
+				return d2, err
+			}
+		}
+		return d, nil // still waiting for the owner
+	}
+
+	if c.OwnerID != 0 && c.OwnerID != exclude {
+		owner, err := tx.GetManager(ctx, c.OwnerID)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return d, err
+		}
+		if err == nil && !owner.Disabled {
+			if available(owner) {
+				if ok, d2, err := r.tryAssign(ctx, tx, d, c, owner, team, now, evs); ok || err != nil {
+					return d2, err
+				}
+			}
+			// ReservedUntil stays set after a reservation runs out, so a
+			// dialog waits for its owner once, not forever.
+			if team.OwnerWait > 0 && d.ReservedUntil.IsZero() {
+				until := now.Add(team.OwnerWait)
+				if err := tx.SetDialogReservation(ctx, d.ID, owner.ID, until); err != nil {
+					return d, err
+				}
+				d.ReservedFor, d.ReservedUntil = owner.ID, until
+				return r.queue(d, now, "waiting_for_owner", evs), nil
+			}
+		}
+	}
+
+	for _, m := range order(members, team) {
+		if m.ID == exclude || !available(m) {
+			continue
+		}
+		ok, d2, err := r.tryAssign(ctx, tx, d, c, m, team, now, evs)
+		if err != nil {
+			return d, err
+		}
+		if ok {
+			return d2, nil
+		}
+	}
+	return r.queue(d, now, "no_manager_available", evs), nil
+}
+
+// available is the cheap pre-check; ReserveCapacity is the real one.
+func available(m storage.Manager) bool {
+	return !m.Disabled && m.Presence == storage.Online && m.Load < m.Capacity
+}
+
+// order lists members in the order the team's strategy offers work.
+func order(members []storage.Manager, t storage.Team) []storage.Manager {
+	out := append([]storage.Manager(nil), members...)
+	switch t.Strategy {
+	case storage.LeastLoaded:
+		sort.SliceStable(out, func(i, j int) bool {
+			a, b := out[i], out[j]
+			if a.Load != b.Load {
+				return a.Load < b.Load
+			}
+			if !a.LastAssignedAt.Equal(b.LastAssignedAt) {
+				return a.LastAssignedAt.Before(b.LastAssignedAt)
+			}
+			return a.ID < b.ID
+		})
+	default: // round robin: the member after the cursor goes first
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		i := sort.Search(len(out), func(i int) bool { return out[i].ID > t.Cursor })
+		out = append(out[i:], out[:i]...)
+	}
+	return out
+}
+
+// tryAssign gives d to m if m has capacity. Losing the dialog to a
+// concurrent assignment rolls the whole transaction back (errLostRace), so
+// the capacity reserved here is never leaked.
+func (r *Router) tryAssign(ctx context.Context, tx storage.Queries, d storage.Dialog, c storage.Client, m storage.Manager, team storage.Team, now time.Time, evs *pending) (bool, storage.Dialog, error) {
+	ok, err := tx.ReserveCapacity(ctx, m.ID, now)
+	if err != nil || !ok {
+		return false, d, err
+	}
+	var due time.Time
+	if team.SLA > 0 && d.FirstResponseAt.IsZero() {
+		due = now.Add(team.SLA)
+	}
+	assigned, err := tx.AssignDialog(ctx, d.ID, d.AssigneeID, m.ID, due, now)
+	if err != nil {
+		return false, d, err
+	}
+	if !assigned {
+		return false, d, errLostRace
+	}
+	if team.ID != 0 && team.Strategy != storage.LeastLoaded {
+		if err := tx.SetTeamCursor(ctx, team.ID, m.ID); err != nil {
+			return false, d, err
+		}
+	}
+	if c.OwnerID == 0 {
+		// The first manager to take a client becomes its owner, so the
+		// client's next contact comes back to them.
+		c.OwnerID, c.UpdatedAt = m.ID, now
+		if err := tx.UpdateClient(ctx, c); err != nil {
+			return false, d, err
+		}
+	}
+	d.AssigneeID, d.SLADueAt, d.QueuedAt = m.ID, due, time.Time{}
+	d.ReservedFor, d.ReservedUntil = 0, time.Time{}
+	r.metrics.assigned(team.Name)
+	evs.add(dialogEvent(evDialogAssigned, d, now, dialogData{Dialog: d}))
+	return true, d, nil
+}
+
+func (r *Router) queue(d storage.Dialog, now time.Time, reason string, evs *pending) storage.Dialog {
+	evs.add(dialogEvent(evDialogQueued, d, now, dialogData{Dialog: d, Reason: reason}))
+	return d
+}
+
+// teamAndMembers loads (and locks) the dialog's team and its members. Team
+// 0 is the shared queue: every enabled manager is a member.
+func (r *Router) teamAndMembers(ctx context.Context, tx storage.Queries, teamID int64) (storage.Team, []storage.Manager, error) {
+	if teamID == 0 {
+		ms, err := tx.ListManagers(ctx)
+		return storage.Team{Name: "shared", Strategy: storage.LeastLoaded}, ms, err
+	}
+	t, err := tx.LockTeam(ctx, teamID)
+	if err != nil {
+		return storage.Team{}, nil, err
+	}
+	ms, err := tx.TeamMembers(ctx, teamID)
+	return t, ms, err
+}

@@ -1,0 +1,224 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/router/identity"
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+// Scores of duplicate candidates by reason. A strong-identity conflict is
+// certain; a shared corporate domain says "same company", not "same
+// person", so it ranks below a close name match.
+const (
+	scoreIdentityConflict = 1.0
+	scoreEmailDomain      = 0.5
+)
+
+// resolveClient finds the one client owning the event's identities, or
+// creates it, attaches identities it does not hold yet, and records
+// duplicate candidates for conflicts and weak signals.
+func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, now time.Time, evs *pending) (storage.Client, error) {
+	found, err := tx.FindIdentities(ctx, ids)
+	if err != nil {
+		return storage.Client{}, err
+	}
+	owners := ownersOf(found)
+
+	var client storage.Client
+	isNew := len(owners) == 0
+	if isNew {
+		client, err = r.createClient(ctx, tx, ev, now)
+	} else {
+		client, err = tx.GetClient(ctx, owners[0])
+	}
+	if err != nil {
+		return storage.Client{}, err
+	}
+
+	held := make(map[storage.Identity]bool, len(found))
+	for _, f := range found {
+		held[storage.Identity{Kind: f.Kind, Value: f.Value}] = true
+	}
+	for _, id := range ids {
+		if held[id] {
+			continue
+		}
+		id.ClientID, id.CreatedAt = client.ID, now
+		added, err := tx.AddIdentity(ctx, id)
+		if err != nil {
+			return storage.Client{}, err
+		}
+		if !added {
+			// Another event took this identity since we looked: start over
+			// so both land on one client.
+			return storage.Client{}, errLostRace
+		}
+	}
+	for _, id := range weak {
+		id.ClientID, id.CreatedAt, id.Weak = client.ID, now, true
+		if _, err := tx.AddIdentity(ctx, id); err != nil {
+			return storage.Client{}, err
+		}
+	}
+
+	for _, other := range owners[1:] {
+		if err := r.identityConflict(ctx, tx, client.ID, other, found, now, evs); err != nil {
+			return storage.Client{}, err
+		}
+	}
+	if !isNew && client.Name == "" && ev.From.Name != "" {
+		client.Name = ev.From.Name
+		client.UpdatedAt = now
+		if err := tx.UpdateClient(ctx, client); err != nil {
+			return storage.Client{}, err
+		}
+		if err := tx.SetNameTokens(ctx, client.ID, identity.NameTokens(client.Name)); err != nil {
+			return storage.Client{}, err
+		}
+		isNew = true // a first name is as new a signal as a new client
+	}
+	if isNew {
+		if err := r.weakSignals(ctx, tx, client, ids, now, evs); err != nil {
+			return storage.Client{}, err
+		}
+	}
+	return client, nil
+}
+
+// ownersOf lists the distinct clients owning found identities, oldest
+// first: the oldest client is the one an event attaches to when its
+// identities disagree.
+func ownersOf(found []storage.Identity) []int64 {
+	seen := map[int64]bool{}
+	var out []int64
+	for _, f := range found {
+		if !seen[f.ClientID] {
+			seen[f.ClientID] = true
+			out = append(out, f.ClientID)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, now time.Time) (storage.Client, error) {
+	c := storage.Client{Kind: storage.Person, Name: ev.From.Name, CreatedAt: now, UpdatedAt: now}
+	if c.Name == "" && ev.From.Company != "" {
+		c.Kind, c.Name = storage.Company, ev.From.Company
+	}
+	if ev.Owner != "" {
+		m, err := tx.GetManagerByLogin(ctx, ev.Owner)
+		switch {
+		case err == nil:
+			c.OwnerID = m.ID
+		case errors.Is(err, storage.ErrNotFound):
+			r.log.Warn("channel owner not found", "channel", ev.Channel, "owner", ev.Owner)
+		default:
+			return storage.Client{}, err
+		}
+	}
+	if err := tx.CreateClient(ctx, &c); err != nil {
+		return storage.Client{}, err
+	}
+	if c.Name != "" {
+		if err := tx.SetNameTokens(ctx, c.ID, identity.NameTokens(c.Name)); err != nil {
+			return storage.Client{}, err
+		}
+	}
+	evs.add(clientEvent(evClientCreated, c, now))
+	return c, nil
+}
+
+// identityConflict handles one event whose strong identities belong to two
+// clients: merge at once when configured, else raise a certain candidate.
+func (r *Router) identityConflict(ctx context.Context, tx storage.Queries, keep, other int64, found []storage.Identity, now time.Time, evs *pending) error {
+	if r.cfg.AutoMerge {
+		return r.mergeTx(ctx, tx, other, keep, 0, now, evs)
+	}
+	var shared []string
+	for _, f := range found {
+		if f.ClientID == other {
+			shared = append(shared, f.Kind+" "+f.Value)
+		}
+	}
+	reason := "identity: " + strings.Join(shared, ", ")
+	return r.raiseCandidate(ctx, tx, keep, other, reason, scoreIdentityConflict, now, evs)
+}
+
+// weakSignals compares a new client with existing ones by corporate email
+// domain and by name, raising candidates; they never merge on their own.
+func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.Client, ids []storage.Identity, now time.Time, evs *pending) error {
+	for _, id := range ids {
+		if id.Kind != string(channels.Email) {
+			continue
+		}
+		domain := identity.EmailDomain(id.Value)
+		if domain == "" || r.norm.FreeMail(domain) {
+			continue
+		}
+		others, err := tx.ClientsByEmailDomain(ctx, domain, c.ID, r.cfg.CandidateScan)
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if err := r.raiseCandidate(ctx, tx, c.ID, o, "email domain: "+domain, scoreEmailDomain, now, evs); err != nil {
+				return err
+			}
+		}
+	}
+	tokens := identity.NameTokens(c.Name)
+	if len(tokens) < 2 {
+		// A lone first name matches half the city; it is no signal.
+		return nil
+	}
+	similar, err := tx.ClientsByNameToken(ctx, tokens, c.ID, r.cfg.CandidateScan)
+	if err != nil {
+		return err
+	}
+	for _, o := range similar {
+		if o.MergedInto != 0 {
+			continue
+		}
+		score := identity.NameSimilarity(c.Name, o.Name)
+		if score < identity.NameMatchThreshold {
+			continue
+		}
+		reason := fmt.Sprintf("similar name: %q ~ %q", c.Name, o.Name)
+		if err := r.raiseCandidate(ctx, tx, c.ID, o.ID, reason, score, now, evs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Router) raiseCandidate(ctx context.Context, tx storage.Queries, a, b int64, reason string, score float64, now time.Time, evs *pending) error {
+	if a == b {
+		return nil
+	}
+	if a > b {
+		a, b = b, a
+	}
+	cand := storage.Candidate{ClientA: a, ClientB: b, Reason: reason, Score: score, Status: storage.CandidateOpen, CreatedAt: now}
+	created, err := tx.UpsertCandidate(ctx, &cand)
+	if err != nil {
+		return err
+	}
+	if created {
+		r.metrics.candidate()
+		evs.add(storage.Event{Type: evDuplicateFound, At: now, ClientID: a, Data: mustJSON(map[string]any{"candidate": cand})})
+	}
+	return nil
+}
+
+// clientEvent builds a client event; clients are shared by the whole team,
+// so it is visible to everyone.
+func clientEvent(typ string, c storage.Client, at time.Time) storage.Event {
+	return storage.Event{Type: typ, At: at, ClientID: c.ID, Data: mustJSON(map[string]any{"client": c})}
+}

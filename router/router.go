@@ -1,0 +1,123 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+// Store is what the router needs of the database: every read and write it
+// does happens inside one transaction.
+type Store interface {
+	Tx(ctx context.Context, fn func(tx storage.Queries) error) error
+}
+
+// Normalizer turns raw identity values into their canonical form.
+type Normalizer interface {
+	Normalize(kind channels.IdentityKind, raw string) (string, error)
+	// FreeMail reports whether an email domain is a public mail service,
+	// which never signals that two clients are one company.
+	FreeMail(domain string) bool
+}
+
+// Blobs keeps attachment bytes outside the database.
+type Blobs interface {
+	Put(ctx context.Context, content []byte) (key string, err error)
+}
+
+// Config holds the router's settings.
+type Config struct {
+	// DefaultTeam receives events whose channel names no team. Empty means
+	// the shared queue of all managers (team 0).
+	DefaultTeam string
+	// AutoMerge merges clients at once when one event's strong identities
+	// point at two of them, instead of only raising a candidate.
+	AutoMerge bool
+	// AwayOnSLA sets a manager away when a dialog offered to them breaches
+	// its first-response deadline, so new work stops going to them.
+	AwayOnSLA bool
+	// CandidateScan bounds how many clients a weak-signal check compares.
+	CandidateScan int
+}
+
+// Router is the one writer of clients, dialogs and assignments.
+type Router struct {
+	store   Store
+	norm    Normalizer
+	blobs   Blobs
+	cfg     Config
+	log     *slog.Logger
+	metrics *Metrics
+	now     func() time.Time
+	// kickOutbox wakes the outbox worker after a reply is enqueued.
+	kickOutbox func()
+}
+
+// Option configures a Router.
+type Option func(*Router)
+
+// WithClock replaces the wall clock, for tests.
+func WithClock(now func() time.Time) Option { return func(r *Router) { r.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(r *Router) { r.log = l } }
+
+// WithMetrics sets the metrics the router records into.
+func WithMetrics(m *Metrics) Option { return func(r *Router) { r.metrics = m } }
+
+// WithOutboxKick sets the function called after a reply is enqueued.
+func WithOutboxKick(kick func()) Option { return func(r *Router) { r.kickOutbox = kick } }
+
+// New builds a Router.
+func New(store Store, norm Normalizer, blobs Blobs, cfg Config, opts ...Option) *Router {
+	if cfg.CandidateScan <= 0 {
+		cfg.CandidateScan = 50
+	}
+	r := &Router{
+		store: store, norm: norm, blobs: blobs, cfg: cfg,
+		log: slog.Default(), now: func() time.Time { return time.Now().UTC() },
+		kickOutbox: func() {},
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.metrics == nil {
+		r.metrics = NewMetrics(nil)
+	}
+	return r
+}
+
+var _ channels.Ingester = (*Router)(nil)
+
+// Errors the router returns for requests it refuses. The HTTP layer maps
+// them to 4xx answers.
+var (
+	// ErrAtCapacity: the manager has no free capacity.
+	ErrAtCapacity = errors.New("router: manager at capacity")
+	// ErrNotAssignable: the dialog is closed, already taken or the
+	// manager may not take it.
+	ErrNotAssignable = errors.New("router: dialog cannot be assigned")
+	// ErrClosed: the action needs an open dialog.
+	ErrClosed = errors.New("router: dialog is closed")
+)
+
+// errLostRace rolls back a transaction that lost a conditional update to a
+// concurrent one; the caller retries from the start.
+var errLostRace = errors.New("router: lost race")
+
+// retryTx runs fn in a transaction, starting again when it lost a race to
+// a concurrent writer.
+func (r *Router) retryTx(ctx context.Context, fn func(tx storage.Queries) error) error {
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		err = r.store.Tx(ctx, fn)
+		if !errors.Is(err, errLostRace) {
+			return err
+		}
+	}
+	return err
+}

@@ -1,0 +1,94 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+// threadDialog finds the dialog an event continues, strongest key first:
+// the dialog named by the channel (a plus-addressed reply), the dialog of a
+// message it answers, the client's open dialog with the same thread key.
+// Otherwise it opens a new one. A closed dialog that is answered is
+// reopened. It reports whether the dialog needs distribution.
+func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, c storage.Client, now time.Time, evs *pending) (storage.Dialog, bool, error) {
+	if ev.DialogID != 0 {
+		d, err := tx.GetDialog(ctx, ev.DialogID)
+		switch {
+		case err == nil && d.Channel == ev.Channel:
+			return r.continueDialog(ctx, tx, d, ev, now, evs)
+		case err != nil && !errors.Is(err, storage.ErrNotFound):
+			return storage.Dialog{}, false, err
+		}
+	}
+	if len(ev.InReplyTo) > 0 {
+		d, err := tx.DialogByExternal(ctx, ev.Channel, ev.InReplyTo)
+		switch {
+		case err == nil:
+			return r.continueDialog(ctx, tx, d, ev, now, evs)
+		case !errors.Is(err, storage.ErrNotFound):
+			return storage.Dialog{}, false, err
+		}
+	}
+	d, err := tx.FindOpenDialog(ctx, c.ID, ev.Channel, ev.ThreadKey)
+	switch {
+	case err == nil:
+		return d, false, nil
+	case !errors.Is(err, storage.ErrNotFound):
+		return storage.Dialog{}, false, err
+	}
+
+	teamID, err := r.teamFor(ctx, tx, ev)
+	if err != nil {
+		return storage.Dialog{}, false, err
+	}
+	d = storage.Dialog{
+		ClientID: c.ID, Channel: ev.Channel, ThreadKey: ev.ThreadKey, Subject: ev.Subject,
+		Status: storage.DialogOpen, TeamID: teamID, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, QueuedAt: now,
+	}
+	if ev.Automated {
+		// An auto-reply with nothing to attach to is kept for the record
+		// but opens no work for anyone.
+		d.Status, d.ClosedAt, d.QueuedAt = storage.DialogClosed, now, time.Time{}
+	}
+	if err := tx.CreateDialog(ctx, &d); err != nil {
+		return storage.Dialog{}, false, err
+	}
+	r.metrics.dialogOpened(ev.Channel)
+	evs.add(dialogEvent(evDialogCreated, d, now, dialogData{Dialog: d}))
+	return d, d.Status != storage.DialogClosed, nil
+}
+
+// continueDialog threads an event into an existing dialog, reopening it if
+// it was closed; a reopened dialog goes back to its manager when they can
+// take it, else to distribution.
+func (r *Router) continueDialog(ctx context.Context, tx storage.Queries, d storage.Dialog, ev channels.InboundEvent, now time.Time, evs *pending) (storage.Dialog, bool, error) {
+	if d.Status != storage.DialogClosed || ev.Automated {
+		return d, false, nil
+	}
+	return r.reopenTx(ctx, tx, d, now, evs)
+}
+
+// teamFor returns the team an event's channel names, or the default team;
+// 0 is the shared queue of all managers.
+func (r *Router) teamFor(ctx context.Context, tx storage.Queries, ev channels.InboundEvent) (int64, error) {
+	name := ev.Team
+	if name == "" {
+		name = r.cfg.DefaultTeam
+	}
+	if name == "" {
+		return 0, nil
+	}
+	t, err := tx.GetTeamByName(ctx, name)
+	if errors.Is(err, storage.ErrNotFound) {
+		r.log.Warn("channel team not found; using the shared queue", "channel", ev.Channel, "team", name)
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return t.ID, nil
+}
