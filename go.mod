@@ -2,7 +2,10 @@ module github.com/switchboard-hub/switchboard
 
 go 1.26.8
 
-require github.com/nyaruka/phonenumbers v1.8.1
+require (
+	github.com/nyaruka/phonenumbers v1.8.1
+	golang.org/x/text v0.43.0
+)
 
 require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
@@ -19,7 +22,6 @@ require (
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	modernc.org/libc v1.77.1 // indirect
