@@ -53,6 +53,9 @@ func (n *Normalizer) Email(raw string) (string, error) {
 	if len(s) >= 7 && strings.EqualFold(s[:7], "mailto:") {
 		s = strings.TrimSpace(s[7:])
 	}
+	// A fully qualified domain's trailing dot is legal in DNS but not in
+	// net/mail's grammar.
+	s = strings.TrimSuffix(s, ".")
 	addr, err := mail.ParseAddress(s)
 	if err != nil {
 		return "", invalid(channels.Email, "not an email address")

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"errors"
 	"strings"
 	"unicode"
 
@@ -50,7 +51,7 @@ func (n *Normalizer) Phone(raw string) (string, error) {
 	}
 	num, err := phonenumbers.Parse(s, n.Region())
 	if err != nil {
-		return "", invalid(channels.Phone, "not a number")
+		return "", invalid(channels.Phone, parseReason(err))
 	}
 	if !phonenumbers.IsValidNumber(num) {
 		return "", invalid(channels.Phone, "not a valid number")
@@ -70,6 +71,19 @@ func (n *Normalizer) Phone(raw string) (string, error) {
 		out += ExtSeparator + ext
 	}
 	return out, nil
+}
+
+// parseReason words a phonenumbers parse error for a user.
+func parseReason(err error) string {
+	switch {
+	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
+		return "unknown country code"
+	case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
+		return "too short"
+	case errors.Is(err, phonenumbers.ErrNumTooLong):
+		return "too long"
+	}
+	return "not a number"
 }
 
 // countDigits counts decimal digits of any script, as phonenumbers reads
