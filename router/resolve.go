@@ -34,7 +34,7 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 	var client storage.Client
 	isNew := len(owners) == 0
 	if isNew {
-		client, err = r.createClient(ctx, tx, ev, now)
+		client, err = r.createClient(ctx, tx, ev, now, evs)
 	} else {
 		client, err = tx.GetClient(ctx, owners[0])
 	}
@@ -108,7 +108,7 @@ func ownersOf(found []storage.Identity) []int64 {
 	return out
 }
 
-func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, now time.Time) (storage.Client, error) {
+func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, now time.Time, evs *pending) (storage.Client, error) {
 	c := storage.Client{Kind: storage.Person, Name: ev.From.Name, CreatedAt: now, UpdatedAt: now}
 	if c.Name == "" && ev.From.Company != "" {
 		c.Kind, c.Name = storage.Company, ev.From.Company

@@ -43,7 +43,6 @@ type Server struct {
 	log     *slog.Logger
 	params  auth.Params
 	now     func() time.Time
-	metrics *httpMetrics
 }
 
 // Options configure a Server.
