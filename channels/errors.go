@@ -6,6 +6,12 @@ import (
 	"time"
 )
 
+// ErrInvalidEvent marks an inbound event the hub refuses because of its
+// content (an identity that cannot be used, a field out of range). Adapters
+// answer such errors as the sender's fault (HTTP 400 with the message)
+// instead of as a server failure, and never retry them.
+var ErrInvalidEvent = errors.New("channels: invalid event")
+
 // ErrPermanent marks a send that will never succeed (bad address, rejected
 // content); the outbox marks the row failed instead of retrying.
 var ErrPermanent = errors.New("channels: permanent failure")
