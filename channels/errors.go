@@ -45,7 +45,3 @@ func RetryAfter(err error) (time.Duration, bool) {
 	}
 	return 0, false
 }
-
-// ErrInvalidEvent marks an inbound event the hub refuses because of its
-// content (no external id, a malformed field); HTTP adapters answer 400.
-var ErrInvalidEvent = errors.New("channels: invalid event")
