@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/switchboard-hub/switchboard/channels/outbox"
 )
 
 // Config is the whole configuration: the YAML file (--config or
@@ -27,7 +29,7 @@ type Config struct {
 	Log      LogConfig      `yaml:"log"`
 	Identity IdentityConfig `yaml:"identity"`
 	Router   RouterConfig   `yaml:"router"`
-	Outbox   OutboxConfig   `yaml:"outbox"`
+	Outbox   outbox.Config  `yaml:"outbox"`
 	Auth     AuthConfig     `yaml:"auth"`
 	Channels ChannelsConfig `yaml:"channels"`
 }
@@ -72,15 +74,6 @@ type RouterConfig struct {
 	TimerTick     time.Duration `yaml:"timer_tick"`
 }
 
-// OutboxConfig sets the sender.
-type OutboxConfig struct {
-	Concurrency int           `yaml:"concurrency"`
-	MaxAttempts int           `yaml:"max_attempts"`
-	BaseBackoff time.Duration `yaml:"base_backoff"`
-	MaxBackoff  time.Duration `yaml:"max_backoff"`
-	SendTimeout time.Duration `yaml:"send_timeout"`
-}
-
 // AuthConfig sets authentication.
 type AuthConfig struct {
 	SessionTTL time.Duration `yaml:"session_ttl"`
@@ -99,7 +92,6 @@ func defaultConfig() Config {
 		Log:      LogConfig{Level: "info", Format: "text"},
 		Identity: IdentityConfig{DefaultRegion: "RU"},
 		Router:   RouterConfig{PresenceGrace: 60 * time.Second, TimerTick: time.Second},
-		Outbox:   OutboxConfig{Concurrency: 8, MaxAttempts: 12, BaseBackoff: 2 * time.Second, MaxBackoff: 10 * time.Minute, SendTimeout: 30 * time.Second},
 		Auth:     AuthConfig{SessionTTL: 12 * time.Hour, Argon2Memory: 64 * 1024, Argon2Time: 1},
 	}
 }
@@ -233,8 +225,8 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log.format %q: use text or json", c.Log.Format))
 	}
-	if c.Outbox.Concurrency <= 0 || c.Outbox.MaxAttempts <= 0 {
-		errs = append(errs, errors.New("outbox.concurrency and outbox.max_attempts must be positive"))
+	if c.Outbox.SendTimeout > 0 && c.Outbox.Lease > 0 && c.Outbox.Lease <= c.Outbox.SendTimeout {
+		errs = append(errs, errors.New("outbox.lease must be longer than outbox.send_timeout"))
 	}
 	if err := c.Channels.Validate(); err != nil {
 		errs = append(errs, err)
