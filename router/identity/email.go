@@ -6,6 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/switchboard-hub/switchboard/channels"
 )
 
@@ -19,9 +21,9 @@ const maxEmailInput = 1024
 // Email returns raw as a canonical address: trimmed, display name and angle
 // brackets removed ("Иван <Ivan@X.ru>" → "ivan@x.ru"), a "mailto:" prefix
 // dropped, lower-cased, one trailing dot of the domain removed. An IDN domain
-// stays in Unicode, lower-cased; it is not converted to punycode, so a
-// client typing either form gets two identities (rare, and the name and
-// domain signals still raise a candidate).
+// stays in Unicode, NFKC-normalized and lower-cased; it is not converted to
+// punycode, so a client typing either form gets two identities (rare, and
+// the name and domain signals still raise a candidate).
 //
 // The local part is lower-cased too: RFC 5321 allows case-sensitive local
 // parts, but no mail provider a client uses makes them so, and the
@@ -73,7 +75,12 @@ func (n *Normalizer) Email(raw string) (string, error) {
 		return "", invalid(channels.Email, reason)
 	}
 	if n != nil && n.foldEmail {
-		local, domain = foldEmail(local, domain)
+		// Folding can leave a local part that no longer parses ("a.+b" →
+		// "a."); such an address is kept unfolded so the output always
+		// normalizes to itself.
+		if fl, fd := foldEmail(local, domain); checkLocal(fl) == "" {
+			local, domain = fl, fd
+		}
 	}
 	out := local + "@" + domain
 	if len(out) > MaxEmailLength {
@@ -92,9 +99,10 @@ func EmailDomain(email string) string {
 	return canonicalDomain(strings.TrimRight(strings.TrimSpace(email[at+1:]), ">"))
 }
 
-// canonicalDomain trims, lower-cases and drops one trailing dot.
+// canonicalDomain trims, applies NFKC (as IDNA's mapping does, so
+// full-width "ｘ．ru" becomes "x.ru"), lower-cases and drops one trailing dot.
 func canonicalDomain(d string) string {
-	d = strings.ToLower(strings.TrimSpace(d))
+	d = strings.ToLower(norm.NFKC.String(strings.TrimSpace(d)))
 	return strings.TrimSuffix(d, ".")
 }
 

@@ -34,6 +34,10 @@ func TestEmail(t *testing.T) {
 		{name: "fold generic tag", fold: true, raw: "ivan+crm@company.ru", want: "ivan@company.ru"},
 		{name: "fold generic keeps dots", fold: true, raw: "ivan.petrov@company.ru", want: "ivan.petrov@company.ru"},
 		{name: "fold leading plus kept", fold: true, raw: "+ivan@company.ru", want: "+ivan@company.ru"},
+		{name: "fold leaving a trailing dot is skipped", fold: true, raw: "a.+b@x.ru", want: "a.+b@x.ru"},
+		{name: "fold yandex dot before tag", fold: true, raw: "a.+b@ya.ru", want: "a-@yandex.ru"},
+		{name: "full-width domain", raw: "a@ＸＹ．ru", want: "a@xy.ru"},
+		{name: "kelvin sign local part", raw: "\u212A@x.ru", want: "k@x.ru"},
 		{name: "fold mail.ru untouched domain", fold: true, raw: "ivan.p@mail.ru", want: "ivan.p@mail.ru"},
 	}
 	for _, tt := range tests {
