@@ -64,7 +64,7 @@ func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
 }
 
 // build wires every component in dependency order.
-func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger) (*app, error) {
+func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, opts serveOptions) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -84,6 +84,11 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger) 
 	httpClient := &http.Client{Timeout: 30 * time.Second}
 	for _, c := range cfg.Channels.API {
 		senders[c.Channel()] = api.NewSender(c, httpClient)
+	}
+	if opts.demo {
+		for _, ch := range demoChannels {
+			senders[ch] = demoSender{log: log}
+		}
 	}
 	outMetrics, err := outbox.NewMetrics(reg)
 	if err != nil {
@@ -195,7 +200,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, opts serveOptions)
 	if err := ensureAdmin(ctx, st, cfg, stdout); err != nil {
 		return err
 	}
-	a, err := build(ctx, cfg, st, log)
+	a, err := build(ctx, cfg, st, log, opts)
 	if err != nil {
 		return err
 	}
