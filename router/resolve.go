@@ -68,7 +68,8 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 		}
 	}
 
-	for _, other := range owners[1:] {
+	for i := 1; i < len(owners); i++ {
+		other := owners[i]
 		if err := r.identityConflict(ctx, tx, client.ID, other, found, now, evs); err != nil {
 			return storage.Client{}, err
 		}
