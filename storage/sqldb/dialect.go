@@ -1,0 +1,55 @@
+package sqldb
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations returns the embedded migrations folder of an engine
+// ("sqlite" or "postgres"), holding files named NNNN_name.sql.
+func Migrations(engine string) (fs.FS, error) {
+	return fs.Sub(migrations, "migrations/"+engine)
+}
+
+// Dialect is everything that differs between the engines. The SQL itself is
+// shared; only these few points are not, and they are kept here so that the
+// differences stay small and visible.
+type Dialect struct {
+	// Name is the engine name reported by Store.Engine.
+	Name string
+	// Migrations is the engine's migrations folder (see Migrations).
+	Migrations fs.FS
+	// Classify maps a driver error to storage.ErrConflict,
+	// storage.ErrNotFound (a foreign key pointing nowhere) or
+	// storage.ErrUnavailable, or returns nil when the error is none of them.
+	Classify func(err error) error
+	// Retryable reports whether a failed transaction may simply be run again
+	// (PostgreSQL serialization failure or deadlock, SQLite BUSY).
+	Retryable func(err error) bool
+	// LockRows is appended to SELECTs that must lock the rows they read
+	// (" FOR UPDATE" on PostgreSQL). SQLite has one writer and needs none.
+	LockRows string
+	// SkipLocked is appended to the inner SELECT of ClaimOutbox
+	// (" FOR UPDATE SKIP LOCKED" on PostgreSQL) so parallel workers pass
+	// each other's rows by instead of queueing on them.
+	SkipLocked string
+	// NotifyChannel, when set, makes AppendEvent call
+	// pg_notify(NotifyChannel, id) inside the transaction, so the
+	// notification is delivered to every replica exactly at commit.
+	NotifyChannel string
+	// MigrateLock is run first in each migration transaction to keep two
+	// processes from migrating at once (a transaction-scoped advisory lock
+	// on PostgreSQL); empty when the engine's write lock already does it.
+	MigrateLock string
+	// HasTable is a query taking a table name as $1 and returning whether
+	// the table exists in the current schema.
+	HasTable string
+	// TryLock takes a named cross-process lock. When nil the store grants
+	// locks within this process only, which is right for an embedded
+	// database that one process owns.
+	TryLock func(ctx context.Context, name string) (release func(), ok bool, err error)
+}

@@ -1,0 +1,77 @@
+package sqldb
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+const eventCols = `id, type, at, data, dialog_id, client_id, team_id, manager_id`
+
+func scanEvent(r scanner) (storage.Event, error) {
+	var e storage.Event
+	var at int64
+	var data string
+	err := r.Scan(&e.ID, &e.Type, &at, &data, &e.DialogID, &e.ClientID, &e.TeamID, &e.ManagerID)
+	e.At, e.Data = tm(at), rawJSON(data)
+	return e, err
+}
+
+// AppendEvent adds e to the log and sets its id.
+//
+// The id comes from the single event_seq row, incremented inside the
+// writing transaction. On PostgreSQL that row lock is held until commit,
+// so the next writer gets the next id only after this one committed: ids
+// become visible in order and a reader following "id > last seen" never
+// misses a late commit. SQLite has one writer, which gives the same order.
+// The price is that writers appending events serialize from their
+// AppendEvent to their commit, so callers append events last in their
+// transaction, after every other statement.
+//
+// Outside Store.Tx the append runs in a transaction of its own, so that
+// Notify fires for it too.
+func (q *queries) AppendEvent(ctx context.Context, e *storage.Event) error {
+	const op = "append event"
+	e.At = orNow(e.At)
+	return q.atomic(ctx, func(q *queries) error {
+		var id int64
+		if err := q.ex.QueryRowContext(ctx, `UPDATE event_seq SET last = last + 1 RETURNING last`).Scan(&id); err != nil {
+			return q.wrap(op, err)
+		}
+		if _, err := q.exec(ctx, op, `INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			id, e.Type, ms(e.At), string(e.Data), e.DialogID, e.ClientID, e.TeamID, e.ManagerID); err != nil {
+			return err
+		}
+		if ch := q.db.dialect.NotifyChannel; ch != "" {
+			// Delivered at commit, and not at all on rollback.
+			if _, err := q.exec(ctx, op, `SELECT pg_notify($1, $2)`, ch, strconv.FormatInt(id, 10)); err != nil {
+				return err
+			}
+		}
+		e.ID = id
+		q.tx.lastEvent = max(q.tx.lastEvent, id)
+		return nil
+	})
+}
+
+// EventsAfter lists up to n events with id > after, in id order.
+func (q *queries) EventsAfter(ctx context.Context, after int64, n int) ([]storage.Event, error) {
+	return list(ctx, q, "events after", `SELECT `+eventCols+` FROM events WHERE id > $1 ORDER BY id LIMIT $2`,
+		[]any{after, limit(n)}, scanEvent)
+}
+
+// EventBounds returns the oldest and newest event ids kept, (0, 0) for an
+// empty log.
+func (q *queries) EventBounds(ctx context.Context) (oldest, newest int64, err error) {
+	err = q.ex.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events`).Scan(&oldest, &newest)
+	return oldest, newest, q.wrap("event bounds", err)
+}
+
+// TrimEvents deletes events older than before except the newest one, whose
+// id a restarted reader compares its cursor against.
+func (q *queries) TrimEvents(ctx context.Context, before time.Time) (int64, error) {
+	return q.exec(ctx, "trim events", `DELETE FROM events WHERE at < $1 AND id < (SELECT MAX(id) FROM events)`, ms(before))
+}

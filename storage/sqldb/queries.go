@@ -1,0 +1,176 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+// execer is what *sql.DB and *sql.Tx have in common.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries implements storage.Queries on the database handle or on one
+// transaction. Rows are always read to the end and closed before the next
+// statement: pgx runs one statement at a time on a connection.
+type queries struct {
+	ex execer
+	db *DB
+	// tx is set inside a transaction.
+	tx *txState
+}
+
+var _ storage.Queries = (*queries)(nil)
+
+// txState is what a transaction remembers for after its commit.
+type txState struct {
+	// lastEvent is the newest event id appended in the transaction.
+	lastEvent int64
+}
+
+// atomic runs fn in the current transaction, or in a new one when q is not
+// in a transaction, so that multi-statement writes are all or nothing.
+func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
+	if q.tx != nil {
+		return fn(q)
+	}
+	return q.db.Tx(ctx, func(tx storage.Queries) error {
+		return fn(tx.(*queries))
+	})
+}
+
+// wrap prefixes err with the operation and adds the storage sentinel it
+// maps to, keeping the driver's error in the chain for Retryable.
+func (s *DB) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var sentinel error
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		sentinel = storage.ErrNotFound
+	case errors.Is(err, sql.ErrConnDone):
+		sentinel = storage.ErrUnavailable
+	case s.dialect.Classify != nil:
+		sentinel = s.dialect.Classify(err)
+	}
+	if sentinel == nil || errors.Is(err, sentinel) {
+		return fmt.Errorf("sqldb: %s: %w", op, err)
+	}
+	return fmt.Errorf("sqldb: %s: %w: %w", op, sentinel, err)
+}
+
+// wrap is a shorthand for the store's wrap.
+func (q *queries) wrap(op string, err error) error { return q.db.wrap(op, err) }
+
+// notFound is the error of an update or delete that matched no row.
+func notFound(op string) error {
+	return fmt.Errorf("sqldb: %s: %w", op, storage.ErrNotFound)
+}
+
+// exec runs a statement, returning rows affected.
+func (q *queries) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	res, err := q.ex.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, q.wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, q.wrap(op, err)
+	}
+	return n, nil
+}
+
+// execOne runs an update or delete that must match a row.
+func (q *queries) execOne(ctx context.Context, op, query string, args ...any) error {
+	n, err := q.exec(ctx, op, query, args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// list runs query and scans every row with scan.
+func list[T any](ctx context.Context, q *queries, op, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := q.ex.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, q.wrap(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, q.wrap(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, q.wrap(op, err)
+	}
+	return out, nil
+}
+
+// one runs query and scans its single row; no row is storage.ErrNotFound.
+func one[T any](ctx context.Context, q *queries, op, query string, args []any, scan func(scanner) (T, error)) (T, error) {
+	v, err := scan(q.ex.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		var zero T
+		return zero, q.wrap(op, err)
+	}
+	return v, nil
+}
+
+// args collects the arguments of a query built at run time and hands out
+// their "$n" placeholders, which both engines understand.
+type args []any
+
+// add appends v and returns its placeholder.
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// in appends vs and returns their placeholders for an IN list.
+func in[T any](a *args, vs []T) string {
+	ph := make([]string, len(vs))
+	for i, v := range vs {
+		ph[i] = a.add(v)
+	}
+	return strings.Join(ph, ", ")
+}
+
+// where joins conditions into a WHERE clause ("" when there are none).
+func where(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// prefixed qualifies every column of a comma-separated list with a table
+// alias, for joins.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// isNotFound reports whether err is storage.ErrNotFound.
+func isNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }

@@ -1,0 +1,112 @@
+package sqldb
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+const teamCols = `id, name, strategy, sla_seconds, owner_wait_seconds, hours, cursor_manager, created_at`
+
+func scanTeam(r scanner) (storage.Team, error) {
+	var t storage.Team
+	var sla, wait, created int64
+	var hours string
+	err := r.Scan(&t.ID, &t.Name, &t.Strategy, &sla, &wait, &hours, &t.Cursor, &created)
+	t.SLA, t.OwnerWait = time.Duration(sla)*time.Second, time.Duration(wait)*time.Second
+	t.Hours, t.CreatedAt = rawJSON(hours), tm(created)
+	return t, err
+}
+
+// rawJSON turns stored JSON text back into a RawMessage; "" is nil.
+func rawJSON(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
+}
+
+// CreateTeam inserts t and sets its id; a taken name is
+// storage.ErrConflict. Durations are kept in whole seconds.
+func (q *queries) CreateTeam(ctx context.Context, t *storage.Team) error {
+	if t.Strategy == "" {
+		t.Strategy = storage.RoundRobin
+	}
+	t.SLA, t.OwnerWait = t.SLA.Truncate(time.Second), t.OwnerWait.Truncate(time.Second)
+	t.CreatedAt = orNow(t.CreatedAt)
+	err := q.ex.QueryRowContext(ctx, `INSERT INTO teams (name, strategy, sla_seconds, owner_wait_seconds,
+		hours, cursor_manager, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		t.Name, t.Strategy, int64(t.SLA/time.Second), int64(t.OwnerWait/time.Second), string(t.Hours),
+		t.Cursor, ms(t.CreatedAt)).Scan(&t.ID)
+	return q.wrap("create team", err)
+}
+
+// GetTeam returns a team by id.
+func (q *queries) GetTeam(ctx context.Context, id int64) (storage.Team, error) {
+	return one(ctx, q, "get team", `SELECT `+teamCols+` FROM teams WHERE id = $1`, []any{id}, scanTeam)
+}
+
+// GetTeamByName returns a team by name.
+func (q *queries) GetTeamByName(ctx context.Context, name string) (storage.Team, error) {
+	return one(ctx, q, "get team by name", `SELECT `+teamCols+` FROM teams WHERE name = $1`, []any{name}, scanTeam)
+}
+
+// ListTeams lists all teams ordered by id.
+func (q *queries) ListTeams(ctx context.Context) ([]storage.Team, error) {
+	return list(ctx, q, "list teams", `SELECT `+teamCols+` FROM teams ORDER BY id`, nil, scanTeam)
+}
+
+// UpdateTeam writes name, strategy, SLA, owner wait and hours.
+func (q *queries) UpdateTeam(ctx context.Context, t storage.Team) error {
+	return q.execOne(ctx, "update team", `UPDATE teams SET name = $2, strategy = $3, sla_seconds = $4,
+		owner_wait_seconds = $5, hours = $6 WHERE id = $1`,
+		t.ID, t.Name, t.Strategy, int64(t.SLA/time.Second), int64(t.OwnerWait/time.Second), string(t.Hours))
+}
+
+// DeleteTeam deletes a team and its memberships. Its dialogs keep the
+// stale team id; the router moves them when it next touches them.
+func (q *queries) DeleteTeam(ctx context.Context, id int64) error {
+	return q.execOne(ctx, "delete team", `DELETE FROM teams WHERE id = $1`, id)
+}
+
+// SetTeamCursor records the manager last handed work under round-robin.
+func (q *queries) SetTeamCursor(ctx context.Context, teamID, managerID int64) error {
+	return q.execOne(ctx, "set team cursor", `UPDATE teams SET cursor_manager = $2 WHERE id = $1`, teamID, managerID)
+}
+
+// AddTeamMember adds a manager to a team; adding a member twice is not an
+// error. A missing team or manager is storage.ErrNotFound.
+func (q *queries) AddTeamMember(ctx context.Context, teamID, managerID int64) error {
+	_, err := q.exec(ctx, "add team member", `INSERT INTO team_members (team_id, manager_id) VALUES ($1, $2)
+		ON CONFLICT (team_id, manager_id) DO NOTHING`, teamID, managerID)
+	return err
+}
+
+// RemoveTeamMember removes a manager from a team; removing a non-member is
+// not an error.
+func (q *queries) RemoveTeamMember(ctx context.Context, teamID, managerID int64) error {
+	_, err := q.exec(ctx, "remove team member", `DELETE FROM team_members WHERE team_id = $1 AND manager_id = $2`,
+		teamID, managerID)
+	return err
+}
+
+// TeamMembers lists the team's managers ordered by id.
+func (q *queries) TeamMembers(ctx context.Context, teamID int64) ([]storage.Manager, error) {
+	return list(ctx, q, "team members", `SELECT `+prefixed("m.", managerCols)+` FROM managers m
+		JOIN team_members tm ON tm.manager_id = m.id WHERE tm.team_id = $1 ORDER BY m.id`,
+		[]any{teamID}, scanManager)
+}
+
+// ManagerTeams lists the ids of a manager's teams in ascending order.
+func (q *queries) ManagerTeams(ctx context.Context, managerID int64) ([]int64, error) {
+	return list(ctx, q, "manager teams", `SELECT team_id FROM team_members WHERE manager_id = $1 ORDER BY team_id`,
+		[]any{managerID}, scanInt64)
+}
+
+func scanInt64(r scanner) (int64, error) {
+	var v int64
+	err := r.Scan(&v)
+	return v, err
+}

@@ -1,0 +1,66 @@
+package sqldb
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+// txAttempts bounds how often Tx runs fn when the engine asks to retry.
+// Conflicts on the few hot rows (event_seq, a manager's load) clear within
+// a transaction's time, so a handful of tries with jitter is plenty.
+const txAttempts = 5
+
+// Tx runs fn in one transaction, committing when it returns nil. It runs fn
+// again on a serialization failure, a deadlock or SQLite BUSY. After a
+// commit that appended events, Notify receives the newest id.
+func (s *DB) Tx(ctx context.Context, fn func(tx storage.Queries) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.tx(ctx, fn)
+		if err == nil || attempt == txAttempts || s.dialect.Retryable == nil || !s.dialect.Retryable(err) {
+			return err
+		}
+		// Back off a little, randomly, so the conflicting transactions do
+		// not meet again at once.
+		d := time.Duration(attempt) * time.Duration(2+rand.IntN(8)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(d):
+		}
+	}
+}
+
+// tx is one attempt of Tx.
+func (s *DB) tx(ctx context.Context, fn func(tx storage.Queries) error) (err error) {
+	sqlTx, err := s.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap("begin", err)
+	}
+	q := &queries{ex: sqlTx, db: s, tx: &txState{}}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(q); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return s.wrap("commit", err)
+	}
+	if q.tx.lastEvent > 0 {
+		s.Signal(q.tx.lastEvent)
+	}
+	return nil
+}
+
+// errf builds an error in the package's format without a driver cause.
+func errf(op, format string, a ...any) error {
+	return fmt.Errorf("sqldb: %s: "+format, append([]any{op}, a...)...)
+}
