@@ -331,6 +331,8 @@ type OutboxItem struct {
 	ExternalID     string          `json:"external_id,omitempty"`
 	CreatedAt      time.Time       `json:"created_at"`
 	SentAt         time.Time       `json:"sent_at,omitzero"`
+	// FailedAt is when the row was given up on (status failed).
+	FailedAt time.Time `json:"failed_at,omitzero"`
 }
 
 // TimelineEntry is one item of a client's cross-channel history.

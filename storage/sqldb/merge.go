@@ -64,7 +64,9 @@ func (q *queries) MergeClients(ctx context.Context, loser, survivor int64, at ti
 			// as a join constraint.
 			`INSERT INTO name_tokens (token, client_id) SELECT token, CAST($2 AS BIGINT) FROM name_tokens WHERE client_id = $1
 				ON CONFLICT (token, client_id) DO NOTHING`,
-			`DELETE FROM name_tokens WHERE client_id = $1`,
+			// Both engines want every placeholder used, so this one
+			// mentions $2 harmlessly.
+			`DELETE FROM name_tokens WHERE client_id = $1 AND client_id <> $2`,
 		}
 		for _, m := range moves {
 			if _, err := q.exec(ctx, op, m, loser, survivor); err != nil {

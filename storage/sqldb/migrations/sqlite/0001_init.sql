@@ -230,7 +230,8 @@ CREATE TABLE outbox (
     last_error      TEXT NOT NULL DEFAULT '',
     external_id     TEXT NOT NULL DEFAULT '',
     created_at      BIGINT NOT NULL,
-    sent_at         BIGINT NOT NULL DEFAULT 0
+    sent_at         BIGINT NOT NULL DEFAULT 0,
+    failed_at       BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status IN ('pending', 'sending');
 

@@ -1,0 +1,77 @@
+package storetest
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+var teamTests = []test{
+	{"TeamRoundTrip", testTeamRoundTrip},
+	{"TeamMembers", testTeamMembers},
+}
+
+func testTeamRoundTrip(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	tm := storage.Team{
+		Name: "Sales", Strategy: storage.LeastLoaded, SLA: 15 * time.Minute, OwnerWait: 2 * time.Minute,
+		Hours: json.RawMessage(`{"tz":"Europe/Moscow","days":[1,2,3,4,5]}`), Cursor: 0, CreatedAt: t0,
+	}
+	ok(t, s.CreateTeam(c, &tm))
+	if tm.ID == 0 {
+		t.Fatal("CreateTeam did not set the id")
+	}
+	eq(t, "get", must(s.GetTeam(c, tm.ID))(t), tm)
+	eq(t, "get by name", must(s.GetTeamByName(c, "Sales"))(t), tm)
+	wantErr(t, "duplicate name", s.CreateTeam(c, &storage.Team{Name: "Sales", CreatedAt: t0}), storage.ErrConflict)
+	_, err := s.GetTeam(c, tm.ID+1000)
+	wantErr(t, "missing", err, storage.ErrNotFound)
+	_, err = s.GetTeamByName(c, "nope")
+	wantErr(t, "missing name", err, storage.ErrNotFound)
+
+	plain := newTeam(t, s, "Support")
+	eq(t, "default strategy", must(s.GetTeam(c, plain.ID))(t).Strategy, storage.RoundRobin)
+	eq(t, "empty hours", must(s.GetTeam(c, plain.ID))(t).Hours, json.RawMessage(nil))
+
+	upd := tm
+	upd.Name, upd.Strategy, upd.SLA, upd.OwnerWait, upd.Hours = "Sales B2B", storage.RoundRobin, time.Hour, 0, nil
+	ok(t, s.UpdateTeam(c, upd))
+	eq(t, "after update", must(s.GetTeam(c, tm.ID))(t), upd)
+	wantErr(t, "rename onto a taken name", s.UpdateTeam(c, storage.Team{ID: tm.ID, Name: "Support"}), storage.ErrConflict)
+	wantErr(t, "update missing", s.UpdateTeam(c, storage.Team{ID: tm.ID + 1000, Name: "x"}), storage.ErrNotFound)
+
+	m := newManager(t, s, "cursor", 1)
+	ok(t, s.SetTeamCursor(c, tm.ID, m.ID))
+	eq(t, "cursor", must(s.GetTeam(c, tm.ID))(t).Cursor, m.ID)
+	wantErr(t, "cursor missing", s.SetTeamCursor(c, tm.ID+1000, m.ID), storage.ErrNotFound)
+
+	eq(t, "list", ids(must(s.ListTeams(c))(t), func(x storage.Team) int64 { return x.ID }), []int64{tm.ID, plain.ID})
+	ok(t, s.DeleteTeam(c, tm.ID))
+	_, err = s.GetTeam(c, tm.ID)
+	wantErr(t, "deleted", err, storage.ErrNotFound)
+	wantErr(t, "delete again", s.DeleteTeam(c, tm.ID), storage.ErrNotFound)
+}
+
+func testTeamMembers(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	a, b := newTeam(t, s, "A"), newTeam(t, s, "B")
+	m1, m2, m3 := newManager(t, s, "m1", 1), newManager(t, s, "m2", 1), newManager(t, s, "m3", 1)
+	for _, p := range [][2]int64{{a.ID, m3.ID}, {a.ID, m1.ID}, {a.ID, m1.ID}, {b.ID, m1.ID}} {
+		ok(t, s.AddTeamMember(c, p[0], p[1]))
+	}
+	eq(t, "members by id", ids(must(s.TeamMembers(c, a.ID))(t), managerID), []int64{m1.ID, m3.ID})
+	eq(t, "member record", must(s.TeamMembers(c, a.ID))(t)[0], must(s.GetManager(c, m1.ID))(t))
+	eq(t, "teams of m1", must(s.ManagerTeams(c, m1.ID))(t), []int64{a.ID, b.ID})
+	eq(t, "teams of m2", len(must(s.ManagerTeams(c, m2.ID))(t)), 0)
+	wantErr(t, "missing team", s.AddTeamMember(c, b.ID+1000, m2.ID), storage.ErrNotFound)
+	wantErr(t, "missing manager", s.AddTeamMember(c, a.ID, m3.ID+1000), storage.ErrNotFound)
+
+	ok(t, s.RemoveTeamMember(c, a.ID, m1.ID))
+	ok(t, s.RemoveTeamMember(c, a.ID, m2.ID)) // not a member: no error
+	eq(t, "after remove", ids(must(s.TeamMembers(c, a.ID))(t), managerID), []int64{m3.ID})
+
+	ok(t, s.DeleteTeam(c, b.ID))
+	eq(t, "membership goes with the team", must(s.ManagerTeams(c, m1.ID))(t), []int64(nil))
+}
