@@ -47,6 +47,7 @@ export default {
   'list.filter': 'Show',
   'list.loading': 'Loading…',
   'list.more': 'Show more',
+  'list.reservedFor': 'Held for {name}',
   'list.you': 'You',
   'list.unreadN': { one: '{n} unread', other: '{n} unread' },
   'list.empty.mine': 'You have no open dialogs.',

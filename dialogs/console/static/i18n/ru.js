@@ -48,6 +48,7 @@ export default {
   'list.filter': 'Показывать',
   'list.loading': 'Загрузка…',
   'list.more': 'Показать ещё',
+  'list.reservedFor': 'Ждёт: {name}',
   'list.you': 'Вы',
   'list.unreadN': { one: '{n} непрочитанное', few: '{n} непрочитанных', many: '{n} непрочитанных', other: '{n} непрочитанного' },
   'list.empty.mine': 'У вас нет открытых диалогов.',

@@ -5,7 +5,8 @@
 
 let ctx = null;
 
-function unlock() {
+function unlock(ev) {
+  if (!ev.isTrusted) return;
   if (!ctx) {
     const AC = window.AudioContext || window.webkitAudioContext;
     if (AC) ctx = new AC();

@@ -93,7 +93,9 @@ export class Stream {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
-      if (!opened && ++this.failedOpens >= 2) this.h.onFailing?.();
+      // A socket that never opens may mean the session expired (the
+      // upgrade is refused); let the app check, but not on every retry.
+      if (!opened && (++this.failedOpens === 2 || this.failedOpens % 5 === 0)) this.h.onFailing?.();
       this.schedule(ev.code === closeSlowConsumer);
     };
     // onerror is always followed by onclose, which does the work.

@@ -97,7 +97,7 @@ export async function loadMessages(id, { older = false, fresh = false } = {}) {
     // newest page leaves it alone unless the buffer was just started.
     if (older || !m.loaded || gap) m.next = res.next || '';
     m.loaded = true;
-    emit('messages', { id, kind: older ? 'older' : 'fresh' });
+    emit('messages', { id, kind: older ? 'older' : fresh ? 'refresh' : 'fresh' });
   } catch (e) {
     m.error = errorText(e);
     emit('messages', { id, kind: 'error' });
@@ -146,7 +146,7 @@ export async function sendMessage(id, { text, subject }) {
       d.last_message = { text: res.message.text, direction: 'out', created_at: res.message.created_at };
       d.last_message_at = res.message.created_at;
     }
-    emit('messages', { id, kind: 'new' });
+    emit('messages', { id, kind: 'sent' });
     emit('lists');
   }
   return res?.message;

@@ -54,15 +54,28 @@ export function emit(topic, payload) {
  */
 export function scope() {
   const offs = [];
-  return {
+  const sc = {
     on(topic, fn) { offs.push(on(topic, fn)); },
     add(off) { offs.push(off); },
-    dispose() { offs.splice(0).forEach((off) => off()); },
+    dispose() {
+      liveScopes.delete(sc);
+      offs.splice(0).forEach((off) => off());
+    },
   };
+  liveScopes.add(sc);
+  return sc;
 }
 
-/** clearSubscriptions drops every subscriber (before remounting the app). */
-export function clearSubscriptions() { subs.clear(); }
+const liveScopes = new Set();
+
+/**
+ * clearSubscriptions drops every subscriber and disposes every live scope
+ * (so their timers and window listeners stop) before the app remounts.
+ */
+export function clearSubscriptions() {
+  for (const sc of [...liveScopes]) sc.dispose();
+  subs.clear();
+}
 
 /**
  * upsertDialog merges a Dialog or DialogView into the store. Events carry a

@@ -14,20 +14,29 @@ import { openTransfer } from './transfer.js';
 /** mountConversation builds the conversation pane in el. */
 export function mountConversation(el, sc, { toggleCard }) {
   let current = 0; // dialog id shown
+  let pinned = true;
   let composer = null;
   const head = h('header', { class: 'convo-head' });
   const scroller = h('div', { class: 'convo-scroll', 'data-testid': 'messages', tabindex: '-1' });
   const typing = h('div', { class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing' });
   const composerBox = h('div', { class: 'composer-box' });
 
+  // pinned says whether the manager is reading the newest messages; while
+  // true, anything that grows the history (a new message, an image that
+  // finished loading) keeps the view at the bottom.
   scroller.addEventListener('scroll', () => {
+    pinned = atBottom();
     if (current && scroller.scrollTop < 80) loadMessages(current, { older: true });
   }, { passive: true });
+  scroller.addEventListener('load', () => {
+    if (pinned) scroller.scrollTop = scroller.scrollHeight;
+  }, true);
 
   function show(id) {
     if (composer) composer.dispose();
     composer = null;
     current = id;
+    pinned = true;
     if (!id) {
       replace(el, h('div', { class: 'convo-empty' },
         icon('chat', 'icon-xl'),
@@ -102,7 +111,7 @@ export function mountConversation(el, sc, { toggleCard }) {
       if (m.error) replace(scroller, h('div', { class: 'empty' }, m.error));
       return;
     }
-    const stick = kind === 'fresh' || atBottom();
+    const stick = kind === 'fresh' || kind === 'sent' || pinned;
     const fromBottom = scroller.scrollHeight - scroller.scrollTop;
     const nodes = [];
     if (m.next) {
@@ -127,6 +136,7 @@ export function mountConversation(el, sc, { toggleCard }) {
     // older pages keep what the manager was reading in place.
     if (stick) scroller.scrollTop = scroller.scrollHeight;
     else scroller.scrollTop = scroller.scrollHeight - fromBottom;
+    pinned = stick;
   }
 
   function updateStatus(messageId) {

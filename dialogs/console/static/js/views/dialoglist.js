@@ -4,7 +4,7 @@
 import { h, replace, debounce } from '../dom.js';
 import { icon, channelIcon } from '../icons.js';
 import { t, errorText } from '../i18n.js';
-import { shortTime, slaState, duration, fullTime } from '../format.js';
+import { shortTime, slaState, duration, fullTime, parseTime } from '../format.js';
 import { api } from '../api.js';
 import {
   state, listDialogs, listKey, isSupervisor, managerName,
@@ -132,7 +132,13 @@ function item(d) {
       d.status === 'pending' ? h('span', { class: 'chip' }, t('status.pending')) : null,
       d.status === 'closed' ? h('span', { class: 'chip chip-muted' }, t('status.closed')) : null,
       assignee ? h('span', { class: 'dl-assignee' }, icon('user'), assignee) : null,
+      reservedFor(d) ? h('span', { class: 'chip', title: fullTime(d.reserved_until) }, t('list.reservedFor', { name: managerName(d.reserved_for) })) : null,
       !d.assignee_id && d.status !== 'closed' ? h('span', { class: 'chip chip-queue' }, t('status.queued')) : null)));
+}
+
+// A queued dialog of a returning client waits for its owner for a while.
+function reservedFor(d) {
+  return !d.assignee_id && d.reserved_for && parseTime(d.reserved_until) > Date.now();
 }
 
 /** clientSearch finds clients by name, phone, email or INN and opens the card. */

@@ -4,7 +4,7 @@
 // changes it, throttled so a burst of events costs one request.
 import { h, replace, throttle } from '../dom.js';
 import { t, errorText } from '../i18n.js';
-import { parseTime, duration } from '../format.js';
+import { parseTime, duration, clockTime } from '../format.js';
 import { api } from '../api.js';
 import { teamName } from '../store/state.js';
 import { initials } from './shell.js';
@@ -33,7 +33,7 @@ export function mountSupervisor(el, sc) {
   async function load() {
     try {
       data = await api.overview();
-      status.textContent = t('sup.updated', { time: new Date().toLocaleTimeString() });
+      status.textContent = t('sup.updated', { time: clockTime(new Date().toISOString()) });
       render();
     } catch (e) {
       status.textContent = errorText(e);
