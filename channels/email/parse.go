@@ -177,7 +177,7 @@ type walker struct {
 	// then does an embedded letter's Message-ID thread the event; a
 	// forwarded letter's must not.
 	report bool
-	meta        map[string]string
+	meta   map[string]string
 }
 
 func (w *walker) warn(format string, args ...any) {
