@@ -7,7 +7,7 @@ import (
 
 // phoneRe finds phone-like runs: an optional +country code, an optional
 // bracketed area code, and digits with the separators people type.
-var phoneRe = regexp.MustCompile(`(?:\+\s?\d{1,3}[\s.\-]?)?(?:\(\d{2,5}\)[\s.\-]?)?\d[\d\s.\-]{5,16}\d`)
+var phoneRe = regexp.MustCompile(`(?:\+?\s?\d{1,3}[\s.\-]?)?(?:\(\d{2,5}\)[\s.\-]?)?\d[\d\s.\-]{5,16}\d`)
 
 // notPhoneRe marks signature lines whose long numbers are company
 // registration or bank details, not phones (ИНН, КПП, ОГРН, БИК, accounts).

@@ -72,7 +72,7 @@ func replyChain(inReplyTo, references []string) []string {
 // subjectPrefixRe matches one reply/forward marker at the start of a
 // subject, including counted forms ("Re[2]:", "RE(3):") and the Russian,
 // German and other prefixes mail programs in our users' region produce.
-var subjectPrefixRe = regexp.MustCompile(`(?i)^\s*(re|fw|fwd|aw|wg|sv|vs|tr|rv|antw|ответ|отв|на|пересл|переслано|пер)\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*`)
+var subjectPrefixRe = regexp.MustCompile(`(?i)^(?:\s*(re|fw|fwd|aw|wg|sv|vs|tr|rv|antw|ответ|отв|на|пересл|переслано|пер|автоответ|automatic reply|auto-reply|autoreply|out of office)\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*)+`)
 
 // bracketTagRe matches a leading mailing-list tag like "[sales]" or a ticket
 // marker; only stripped when followed by more text.
@@ -84,8 +84,10 @@ var bracketTagRe = regexp.MustCompile(`^\s*\[[^\]]{1,40}\]\s+`)
 // prefix-only subject yields "", which means "no key" to the router.
 func ThreadKey(subject string) string {
 	s := subject
-	// Bounded: a hostile subject of a thousand "Re:" must not cost more.
-	for i := 0; i < 20; i++ {
+	// One pass strips a whole run of prefixes; a few passes handle list
+	// tags between them ("[sales] Re: [sales] Re:"). Go's regexps are
+	// linear, so a hostile subject costs no more than its length.
+	for i := 0; i < 5; i++ {
 		before := s
 		s = subjectPrefixRe.ReplaceAllString(s, "")
 		if t := bracketTagRe.ReplaceAllString(s, ""); strings.TrimSpace(t) != "" {
