@@ -29,7 +29,7 @@ func FallbackEvent(raw []byte, perr error, opts ParseOptions) channels.InboundEv
 	head := raw[:min(len(raw), maxHeaderLen)]
 	ev := channels.InboundEvent{
 		At:   opts.ReceivedAt,
-		Meta: map[string]string{"parse_error": truncate(fmt.Sprint(perr), 1024)},
+		Meta: map[string]string{"parse_error": truncate(strings.ToValidUTF8(fmt.Sprint(perr), "\uFFFD"), 1024)},
 	}
 	if ev.At.IsZero() {
 		ev.At = time.Now().UTC()

@@ -233,4 +233,3 @@ func (l slogLogger) Printf(format string, v ...any) {
 func (l slogLogger) Println(v ...any) {
 	l.log.Warn("email: smtp server", slog.String("detail", strings.TrimSpace(fmt.Sprintln(v...))))
 }
-

@@ -158,6 +158,10 @@ func Parse(raw []byte, opts ParseOptions) (ev channels.InboundEvent, err error) 
 	if len(w.skipped) > 0 {
 		w.meta["attachments_skipped"] = truncate(strings.Join(w.skipped, "; "), 4096)
 	}
+	// Error texts quote raw bytes; the store and the console want UTF-8.
+	for k, v := range w.meta {
+		w.meta[k] = strings.ToValidUTF8(v, "\uFFFD")
+	}
 	ev.Meta = w.meta
 	return ev, nil
 }
