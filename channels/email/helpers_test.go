@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,4 +130,27 @@ func (s *memState) SetState(_ context.Context, scope, key, value string) error {
 	defer s.mu.Unlock()
 	s.m[scope+"/"+key] = value
 	return nil
+}
+
+// testLocker grants the lock once busy is false.
+type testLocker struct {
+	busy atomic.Bool
+	mu   sync.Mutex
+	last string
+}
+
+func (l *testLocker) TryLock(_ context.Context, name string) (func(), bool, error) {
+	l.mu.Lock()
+	l.last = name
+	l.mu.Unlock()
+	if l.busy.Load() {
+		return nil, false, nil
+	}
+	return func() {}, true, nil
+}
+
+func (l *testLocker) name() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
 }
