@@ -45,4 +45,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-

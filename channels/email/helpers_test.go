@@ -154,3 +154,9 @@ func (l *testLocker) name() string {
 	defer l.mu.Unlock()
 	return l.last
 }
+
+func (f *fakeIngester) receipt(channel, externalID string) channels.Receipt {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.byExt[channel+"\x00"+externalID]
+}
