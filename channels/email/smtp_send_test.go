@@ -147,7 +147,7 @@ func TestReplyRoundTrip(t *testing.T) {
 		OutboxID: 7, Channel: "email:sales", DialogID: dialogID, IdempotencyKey: "ob-7-a1",
 		To: "ivan@client.example", ToName: "Иван", FromName: "Анна Смирнова",
 		Subject: "Re: Price for chairs", Text: "50 EUR each.", HTML: "<p>50 EUR <b>each</b>.</p>",
-		InReplyTo: []string{first.ExternalID},
+		InReplyTo:   []string{first.ExternalID},
 		Attachments: []channels.Attachment{{Filename: "Прайс.pdf", ContentType: "application/pdf", Content: []byte("%PDF-1.4 test")}},
 	}
 	res, err := s.Send(context.Background(), msg)
