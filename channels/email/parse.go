@@ -289,16 +289,31 @@ func (w *walker) readText(e *message.Entity, kind string) string {
 		w.warn("%s: text over %d bytes dropped", kind, maxTextBytes)
 		return ""
 	}
-	data, n := readLimited(e.Body, budget)
+	var buf bytes.Buffer
+	n, _ := io.Copy(&buf, io.LimitReader(e.Body, budget+1))
+	data := buf.Bytes()
 	if n > budget {
 		w.warn("%s: truncated at %d bytes", kind, budget)
-		data = data[:budget]
-	}
-	if data == nil && n > 0 {
-		w.warn("%s: unreadable body", kind)
+		// Cut at a rune boundary: a torn last rune would make valid UTF-8
+		// look like windows-1251 to toUTF8.
+		data = trimPartialRune(data[:budget])
+		_, _ = io.Copy(io.Discard, e.Body)
 	}
 	w.textBytes += len(data)
 	return toUTF8(data)
+}
+
+// trimPartialRune drops an incomplete UTF-8 sequence at the end of b.
+func trimPartialRune(b []byte) []byte {
+	for i := 1; i <= 3 && i <= len(b); i++ {
+		if c := b[len(b)-i]; c&0xC0 != 0x80 {
+			if !utf8.FullRune(b[len(b)-i:]) {
+				return b[:len(b)-i]
+			}
+			break
+		}
+	}
+	return b
 }
 
 // deliveryStatus copies the useful fields of a DSN into Meta.

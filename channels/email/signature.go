@@ -33,7 +33,9 @@ func signaturePhones(text string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, l := range lines[start:] {
-		if notPhoneRe.MatchString(l) || isQuoted(l) {
+		// Signature lines are short; a long one is body text or junk and
+		// not worth a regexp scan.
+		if len(l) > 200 || notPhoneRe.MatchString(l) || isQuoted(l) {
 			continue
 		}
 		for _, m := range phoneRe.FindAllString(l, 4) {
