@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/switchboard-hub/switchboard/daemon"
 	"io"
 	"runtime/debug"
 	"strconv"
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, env func(string) 
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	cfg, err := loadConfig(*configPath, env)
+	cfg, err := daemon.LoadConfig(*configPath, env)
 	if err != nil {
 		return err
 	}
@@ -69,9 +70,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, env func(string) 
 		if err := sf.Parse(rest); err != nil {
 			return err
 		}
-		return serve(ctx, cfg, stdout, serveOptions{demo: *demo})
+		return daemon.Serve(ctx, cfg, stdout, daemon.Options{Demo: *demo})
 	case "migrate":
-		st, err := openStore(ctx, cfg)
+		st, err := daemon.OpenStore(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -98,22 +99,11 @@ func buildVersion() string {
 	return version
 }
 
-func passwordParams(cfg Config) auth.Params {
-	p := auth.DefaultParams
-	if cfg.Auth.Argon2Memory > 0 {
-		p.Memory = cfg.Auth.Argon2Memory
-	}
-	if cfg.Auth.Argon2Time > 0 {
-		p.Time = cfg.Auth.Argon2Time
-	}
-	return p
-}
-
-func agentCommand(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func agentCommand(ctx context.Context, cfg daemon.Config, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("agent: give add, list or passwd")
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := daemon.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -137,7 +127,7 @@ func agentCommand(ctx context.Context, cfg Config, args []string, stdout io.Writ
 			return fmt.Errorf("agent add: role %q: use agent, supervisor or admin", *role)
 		}
 		pw := auth.RandomToken(12)
-		m, err := createManager(ctx, st, cfg, login, *name, storage.Role(*role), *capacity, pw)
+		m, err := daemon.CreateManager(ctx, st, cfg, login, *name, storage.Role(*role), *capacity, pw)
 		if err != nil {
 			return err
 		}
@@ -163,7 +153,7 @@ func agentCommand(ctx context.Context, cfg Config, args []string, stdout io.Writ
 			return fmt.Errorf("agent passwd: %s: %w", args[1], err)
 		}
 		pw := auth.RandomToken(12)
-		hash, err := auth.HashPassword(pw, passwordParams(cfg))
+		hash, err := auth.HashPassword(pw, daemon.PasswordParams(cfg))
 		if err != nil {
 			return err
 		}
@@ -180,27 +170,11 @@ func agentCommand(ctx context.Context, cfg Config, args []string, stdout io.Writ
 	}
 }
 
-func createManager(ctx context.Context, st storage.Store, cfg Config, login, name string, role storage.Role, capacity int, password string) (storage.Manager, error) {
-	hash, err := auth.HashPassword(password, passwordParams(cfg))
-	if err != nil {
-		return storage.Manager{}, err
-	}
-	if name == "" {
-		name = login
-	}
-	m := storage.Manager{Login: login, Name: name, PasswordHash: hash, Role: role, Capacity: capacity,
-		Presence: storage.Offline, CreatedAt: time.Now().UTC()}
-	if err := st.CreateManager(ctx, &m); err != nil {
-		return storage.Manager{}, fmt.Errorf("create manager %s: %w", login, err)
-	}
-	return m, nil
-}
-
-func tokenCommand(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func tokenCommand(ctx context.Context, cfg daemon.Config, args []string, stdout io.Writer) error {
 	if len(args) < 2 || args[0] != "create" {
 		return errors.New("token: usage: token create LOGIN [NAME]")
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := daemon.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -221,22 +195,3 @@ func tokenCommand(ctx context.Context, cfg Config, args []string, stdout io.Writ
 	fmt.Fprintf(stdout, "token %d for %s: %s\n", t.ID, m.Login, plain)
 	return nil
 }
-
-// ensureAdmin creates the first admin on an empty database and prints its
-// one-time password once.
-func ensureAdmin(ctx context.Context, st storage.Store, cfg Config, out io.Writer) error {
-	n, err := st.CountManagers(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	pw := auth.RandomToken(12)
-	if _, err := createManager(ctx, st, cfg, "admin", "Administrator", storage.RoleAdmin, 5, pw); err != nil {
-		if errors.Is(err, storage.ErrConflict) {
-			return nil // another replica created it first
-		}
-		return err
-	}
-	fmt.Fprintf(out, "\n  First start: created manager \"admin\" with password %s\n  (shown once; change it with: switchboard agent passwd admin)\n\n", pw)
-	return nil
-}
-

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"github.com/switchboard-hub/switchboard/storage/sqlite"
 )
 
-// openStore opens the configured database and applies migrations.
-func openStore(ctx context.Context, cfg Config) (storage.Store, error) {
+// OpenStore opens the configured database and applies migrations.
+func OpenStore(ctx context.Context, cfg Config) (storage.Store, error) {
 	var st storage.Store
 	switch cfg.Storage.Driver {
 	case "sqlite":

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -29,10 +29,12 @@ import (
 	"github.com/switchboard-hub/switchboard/storage/blob"
 )
 
-type serveOptions struct {
-	demo bool
-	// ready, when set, receives the listener's address once serving (tests).
-	ready chan<- string
+// Options are per-run settings of Serve.
+type Options struct {
+	// Demo seeds demo data and plays a scripted stream of clients.
+	Demo bool
+	// Ready, when set, receives the listener's address once serving.
+	Ready chan<- string
 }
 
 // service is a long-running part run under the errgroup.
@@ -64,7 +66,7 @@ func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
 }
 
 // build wires every component in dependency order.
-func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, opts serveOptions) (*app, error) {
+func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, opts Options) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -85,7 +87,7 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 	for _, c := range cfg.Channels.API {
 		senders[c.Channel()] = api.NewSender(c, httpClient)
 	}
-	if opts.demo {
+	if opts.Demo {
 		for _, ch := range demoChannels {
 			senders[ch] = demoSender{log: log}
 		}
@@ -107,11 +109,11 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 
 	authSvc := auth.NewService(st, auth.Config{
 		SessionTTL: cfg.Auth.SessionTTL, SecureCookies: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"),
-		Params: passwordParams(cfg),
+		Params: PasswordParams(cfg),
 	})
 	apiSrv := httpapi.New(st, a.router, authSvc, httpapi.Options{
 		Normalize: func(kind, raw string) (string, error) { return norm.Normalize(channels.IdentityKind(kind), raw) },
-		Blobs:     blobs, Logger: log, PasswordParams: passwordParams(cfg),
+		Blobs:     blobs, Logger: log, PasswordParams: PasswordParams(cfg),
 	})
 
 	a.hub, err = stream.New(stream.Config{
@@ -188,16 +190,16 @@ func writePlain(w http.ResponseWriter, status int, s string) {
 	fmt.Fprintln(w, s)
 }
 
-// serve runs the daemon until ctx ends, then stops in reverse order: the
+// Serve runs the daemon until ctx ends, then stops in reverse order: the
 // listener first (in-flight requests finish), then the services.
-func serve(ctx context.Context, cfg Config, stdout io.Writer, opts serveOptions) error {
+func Serve(ctx context.Context, cfg Config, stdout io.Writer, opts Options) error {
 	log := newLogger(cfg.Log, os.Stderr)
-	st, err := openStore(ctx, cfg)
+	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := ensureAdmin(ctx, st, cfg, stdout); err != nil {
+	if err := EnsureAdmin(ctx, st, cfg, stdout); err != nil {
 		return err
 	}
 	a, err := build(ctx, cfg, st, log, opts)
@@ -205,7 +207,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, opts serveOptions)
 		return err
 	}
 	defer a.tracker.Stop()
-	if opts.demo {
+	if opts.Demo {
 		if err := seedDemo(ctx, a, stdout); err != nil {
 			return err
 		}
@@ -217,8 +219,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, opts serveOptions)
 	}
 	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("switchboard serving", "addr", ln.Addr().String(), "store", st.Engine(), "console", cfg.HTTP.PublicURL+"/")
-	if opts.ready != nil {
-		opts.ready <- ln.Addr().String()
+	if opts.Ready != nil {
+		opts.Ready <- ln.Addr().String()
 	}
 
 	svcCtx, stopSvcs := context.WithCancel(context.Background())
@@ -227,7 +229,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, opts serveOptions)
 	for _, s := range a.svcs {
 		g.Go(func() error { return s.Run(gctx) })
 	}
-	if opts.demo {
+	if opts.Demo {
 		g.Go(func() error { return playDemo(gctx, a) })
 	}
 	httpErr := make(chan error, 1)

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"errors"
@@ -82,9 +82,9 @@ type AuthConfig struct {
 	Argon2Time   uint32 `yaml:"argon2_time"`
 }
 
-// defaultConfig is what runs with no file at all: the embedded store in
+// DefaultConfig is what runs with no file at all: the embedded store in
 // ./data on 127.0.0.1:8080.
-func defaultConfig() Config {
+func DefaultConfig() Config {
 	return Config{
 		DataDir:  "./data",
 		HTTP:     HTTPConfig{Addr: "127.0.0.1:8080", ShutdownTimeout: 15 * time.Second},
@@ -96,10 +96,10 @@ func defaultConfig() Config {
 	}
 }
 
-// loadConfig reads path (if any) over the defaults and applies the
+// LoadConfig reads path (if any) over the defaults and applies the
 // environment.
-func loadConfig(path string, env func(string) (string, bool)) (Config, error) {
-	cfg := defaultConfig()
+func LoadConfig(path string, env func(string) (string, bool)) (Config, error) {
+	cfg := DefaultConfig()
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {

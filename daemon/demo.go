@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func seedDemo(ctx context.Context, a *app, out io.Writer) error {
 	for _, dm := range demoManagers {
 		m, err := st.GetManagerByLogin(ctx, dm.login)
 		if err != nil {
-			if m, err = createManager(ctx, st, a.cfg, dm.login, dm.name, dm.role, dm.capacity, dm.password); err != nil {
+			if m, err = CreateManager(ctx, st, a.cfg, dm.login, dm.name, dm.role, dm.capacity, dm.password); err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 		}
