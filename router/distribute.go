@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -143,12 +144,12 @@ func (r *Router) tryAssign(ctx context.Context, tx storage.Queries, d storage.Di
 	d.AssigneeID, d.SLADueAt, d.QueuedAt = m.ID, due, time.Time{}
 	d.ReservedFor, d.ReservedUntil = 0, time.Time{}
 	r.metrics.assigned(team.Name)
-	evs.add(dialogEvent(evDialogAssigned, d, now, dialogData{Dialog: d}))
+	evs.add(dialogEvent(event.DialogAssigned, d, now, dialogData{Dialog: d}))
 	return true, d, nil
 }
 
 func (r *Router) queue(d storage.Dialog, now time.Time, reason string, evs *pending) storage.Dialog {
-	evs.add(dialogEvent(evDialogQueued, d, now, dialogData{Dialog: d, Reason: reason}))
+	evs.add(dialogEvent(event.DialogQueued, d, now, dialogData{Dialog: d, Reason: reason}))
 	return d
 }
 

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -29,7 +30,7 @@ func (r *Router) SetPresence(ctx context.Context, managerID int64, p storage.Pre
 		}
 		m.Presence, m.PresenceAt = p, now
 		return tx.AppendEvent(ctx, &storage.Event{
-			Type: evPresenceChanged, At: now,
+			Type: event.PresenceChanged, At: now,
 			Data: mustJSON(map[string]any{"manager_id": m.ID, "presence": p}),
 		})
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -103,13 +104,13 @@ func (r *Router) breach(ctx context.Context, dialogID int64) error {
 		}
 		prev = d.AssigneeID
 		var evs pending
-		evs.add(dialogEvent(evSLABreached, d, now, dialogData{Dialog: d, From: prev}))
+		evs.add(dialogEvent(event.SLABreached, d, now, dialogData{Dialog: d, From: prev}))
 		r.metrics.slaBreach()
 		if r.cfg.AwayOnSLA {
 			if err := tx.SetPresence(ctx, prev, storage.Away, now); err != nil {
 				return err
 			}
-			evs.add(storage.Event{Type: evPresenceChanged, At: now,
+			evs.add(storage.Event{Type: event.PresenceChanged, At: now,
 				Data: mustJSON(map[string]any{"manager_id": prev, "presence": storage.Away, "reason": "sla_breached"})})
 		}
 		if d, err = r.requeue(ctx, tx, d, now, &evs); err != nil {
