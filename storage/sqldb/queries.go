@@ -172,5 +172,8 @@ func prefixed(alias, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// isNotFound reports whether err is storage.ErrNotFound.
-func isNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }
+// noRows reports whether a query returned no row. It is not the same as
+// errors.Is(err, storage.ErrNotFound), which a foreign key pointing nowhere
+// also satisfies: "INSERT ... ON CONFLICT DO NOTHING RETURNING" tells a
+// duplicate by the missing row, and a bad reference must stay an error.
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

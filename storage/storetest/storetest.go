@@ -25,6 +25,8 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	var all []test
 	for _, group := range [][]test{
 		managerTests, teamTests, authTests, clientTests, candidateTests, mergeTests, dialogTests,
+		messageTests, callLeadTests, eventTests, outboxTests, stateTests, lockerTests, txTests,
+		concurrencyTests,
 	} {
 		all = append(all, group...)
 	}
