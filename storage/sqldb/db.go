@@ -30,7 +30,7 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 
-	// notify carries the newest committed event id; see signal.
+	// notify carries the newest committed event id; see Signal.
 	notify   chan int64
 	notifyMu sync.Mutex
 	newest   int64

@@ -57,7 +57,9 @@ func (s *DB) wrap(op string, err error) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		sentinel = storage.ErrNotFound
-	case errors.Is(err, sql.ErrConnDone):
+	case errors.Is(err, sql.ErrConnDone), errors.Is(err, context.DeadlineExceeded):
+		// A deadline that ran out waiting for a connection or an answer:
+		// to the caller the database is not answering, worth a 503.
 		sentinel = storage.ErrUnavailable
 	case s.dialect.Classify != nil:
 		sentinel = s.dialect.Classify(err)

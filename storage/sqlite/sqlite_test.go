@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,7 +27,8 @@ func testCtx(t *testing.T) context.Context {
 func TestMigrateAndReopen(t *testing.T) {
 	t.Parallel()
 	c := testCtx(t)
-	path := filepath.Join(t.TempDir(), "hub.db")
+	// Characters that mean something in a URI are part of the name.
+	path := filepath.Join(t.TempDir(), "my hub?#%.db")
 	s, err := sqlite.Open(c, path)
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +49,9 @@ func TestMigrateAndReopen(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not at its path: %v", err)
 	}
 
 	s, err = sqlite.Open(c, path)
