@@ -296,7 +296,8 @@ type StateQueries interface {
 
 // Locker is implemented by stores that can elect one replica to run a
 // poller that must run once (an IMAP mailbox, a Telegram long-poll). The
-// embedded store runs in one process and always grants the lock.
+// embedded store runs in one process and grants a free name at once; a
+// name already held in this process is refused like on PostgreSQL.
 type Locker interface {
 	// TryLock takes the named lock if free, returning a release func. The
 	// lock is held until release is called or ctx ends.

@@ -1,6 +1,9 @@
 // Package storetest is the conformance suite every storage.Store passes,
 // and helpers that give other packages' tests a fresh store on either
-// engine.
+// engine. The PostgreSQL half needs a server:
+//
+//	SWITCHBOARD_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
+//		go test -race ./storage/...
 package storetest
 
 import (
