@@ -211,3 +211,10 @@ func jsonHas(data json.RawMessage, key, want string) bool {
 	s, ok := m[key].(string)
 	return ok && s == want
 }
+
+// newTestServer serves h and returns its ws:// URL.
+func newTestServer(tb testing.TB, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
