@@ -45,7 +45,7 @@ func (r *Router) mergeTx(ctx context.Context, tx storage.Queries, loser, survivo
 	}
 	r.metrics.merge()
 	evs.add(storage.Event{Type: event.ClientMerged, At: now, ClientID: survivor,
-		Data: mustJSON(map[string]any{"loser": loser, "survivor": survivor, "by": actor})})
+		Data: mustJSON(map[string]any{"loser_id": loser, "survivor_id": survivor, "by_manager_id": actor})})
 	return nil
 }
 
@@ -64,7 +64,7 @@ func (r *Router) Dismiss(ctx context.Context, candidateID, actor int64) (storage
 		c.Status = storage.CandidateDismissed
 		out = c
 		return tx.AppendEvent(ctx, &storage.Event{Type: event.DuplicateDismissed, At: r.now(), ClientID: c.ClientA,
-			Data: mustJSON(map[string]any{"candidate": c, "by": actor})})
+			Data: mustJSON(map[string]any{"candidate": c, "by_manager_id": actor})})
 	})
 	return out, err
 }

@@ -31,7 +31,7 @@ func (r *Router) SetPresence(ctx context.Context, managerID int64, p storage.Pre
 		m.Presence, m.PresenceAt = p, now
 		return tx.AppendEvent(ctx, &storage.Event{
 			Type: event.PresenceChanged, At: now,
-			Data: mustJSON(map[string]any{"manager_id": m.ID, "presence": p}),
+			Data: mustJSON(presenceData(m)),
 		})
 	})
 	if err == nil && changed && p == storage.Online {
@@ -132,4 +132,9 @@ func (r *Router) managerPresence(ctx context.Context, id int64) (storage.Presenc
 		return err
 	})
 	return p, err
+}
+
+// presenceData is the payload of presence.changed.
+func presenceData(m storage.Manager) map[string]any {
+	return map[string]any{"manager_id": m.ID, "presence": m.Presence, "load": m.Load, "capacity": m.Capacity, "at": m.PresenceAt}
 }

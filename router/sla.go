@@ -107,11 +107,17 @@ func (r *Router) breach(ctx context.Context, dialogID int64) error {
 		evs.add(dialogEvent(event.SLABreached, d, now, dialogData{Dialog: d, From: prev}))
 		r.metrics.slaBreach()
 		if r.cfg.AwayOnSLA {
+			m, err := tx.GetManager(ctx, prev)
+			if err != nil {
+				return err
+			}
 			if err := tx.SetPresence(ctx, prev, storage.Away, now); err != nil {
 				return err
 			}
-			evs.add(storage.Event{Type: event.PresenceChanged, At: now,
-				Data: mustJSON(map[string]any{"manager_id": prev, "presence": storage.Away, "reason": "sla_breached"})})
+			m.Presence, m.PresenceAt = storage.Away, now
+			data := presenceData(m)
+			data["reason"] = "sla_breached"
+			evs.add(storage.Event{Type: event.PresenceChanged, At: now, Data: mustJSON(data)})
 		}
 		if d, err = r.requeue(ctx, tx, d, now, &evs); err != nil {
 			return err
