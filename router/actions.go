@@ -116,11 +116,7 @@ func (r *Router) Transfer(ctx context.Context, dialogID, toManager, toTeam int64
 			if d, err = r.requeue(ctx, tx, d, now, &evs); err != nil {
 				return err
 			}
-			c, err := tx.GetClient(ctx, d.ClientID)
-			if err != nil {
-				return err
-			}
-			if d, err = r.distribute(ctx, tx, d, c, prev, now, &evs); err != nil {
+			if d, err = r.redistribute(ctx, tx, d, prev, now, &evs); err != nil {
 				return err
 			}
 		}
@@ -207,11 +203,7 @@ func (r *Router) Reopen(ctx context.Context, dialogID int64) (storage.Dialog, er
 			return err
 		}
 		if redistribute {
-			c, err := tx.GetClient(ctx, d.ClientID)
-			if err != nil {
-				return err
-			}
-			if d, err = r.distribute(ctx, tx, d, c, 0, now, &evs); err != nil {
+			if d, err = r.redistribute(ctx, tx, d, 0, now, &evs); err != nil {
 				return err
 			}
 		}

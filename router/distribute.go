@@ -81,6 +81,15 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 	return r.queue(d, now, "no_manager_available", evs), nil
 }
 
+// redistribute loads the dialog's client and distributes the dialog.
+func (r *Router) redistribute(ctx context.Context, tx storage.Queries, d storage.Dialog, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
+	c, err := tx.GetClient(ctx, d.ClientID)
+	if err != nil {
+		return d, err
+	}
+	return r.distribute(ctx, tx, d, c, exclude, now, evs)
+}
+
 // available is the cheap pre-check; ReserveCapacity is the real one.
 func available(m storage.Manager) bool {
 	return !m.Disabled && m.Presence == storage.Online && m.Load < m.Capacity

@@ -122,11 +122,7 @@ func (r *Router) breach(ctx context.Context, dialogID int64) error {
 		if d, err = r.requeue(ctx, tx, d, now, &evs); err != nil {
 			return err
 		}
-		c, err := tx.GetClient(ctx, d.ClientID)
-		if err != nil {
-			return err
-		}
-		if _, err = r.distribute(ctx, tx, d, c, prev, now, &evs); err != nil {
+		if _, err = r.redistribute(ctx, tx, d, prev, now, &evs); err != nil {
 			return err
 		}
 		return evs.flush(ctx, tx)
@@ -150,12 +146,8 @@ func (r *Router) releaseReservation(ctx context.Context, dialogID int64) error {
 			return err
 		}
 		d.ReservedFor = 0
-		c, err := tx.GetClient(ctx, d.ClientID)
-		if err != nil {
-			return err
-		}
 		var evs pending
-		if _, err = r.distribute(ctx, tx, d, c, 0, r.now(), &evs); err != nil {
+		if _, err = r.redistribute(ctx, tx, d, 0, r.now(), &evs); err != nil {
 			return err
 		}
 		return evs.flush(ctx, tx)
