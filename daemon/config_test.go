@@ -21,7 +21,7 @@ func TestDefaultsNeedNoFile(t *testing.T) {
 	if cfg.Storage.Driver != "sqlite" || cfg.DataDir != "./data" || cfg.HTTP.Addr != "127.0.0.1:8080" {
 		t.Fatalf("defaults = %+v", cfg)
 	}
-	if cfg.HTTP.PublicURL != "http://127.0.0.1:8080" {
+	if cfg.HTTP.PublicURL != "" {
 		t.Fatalf("public url = %q", cfg.HTTP.PublicURL)
 	}
 }
