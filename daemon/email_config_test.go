@@ -63,3 +63,18 @@ func TestEmailConfig(t *testing.T) {
 		t.Errorf("Validate() = %v, want a channels.email error", err)
 	}
 }
+
+// TestExampleConfig keeps the shipped example configuration loadable.
+func TestExampleConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadConfig(filepath.Join("..", "deploy", "switchboard.example.yaml"), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	if n := len(cfg.Channels.Email.Mailboxes); n != 2 {
+		t.Errorf("example has %d mailboxes, want 2", n)
+	}
+	if n := len(cfg.Channels.Email.Listeners); n != 1 {
+		t.Errorf("example has %d listeners, want 1", n)
+	}
+}
