@@ -5,11 +5,14 @@ import (
 	"fmt"
 
 	"github.com/switchboard-hub/switchboard/channels/api"
+	"github.com/switchboard-hub/switchboard/channels/email"
 )
 
 // ChannelsConfig lists the configured channel instances.
 type ChannelsConfig struct {
 	API []api.Config `yaml:"api"`
+	// Email holds the IMAP/SMTP mailboxes and the SMTP listeners.
+	Email email.Config `yaml:"email"`
 }
 
 // Validate checks every channel and that names are unique.
@@ -25,6 +28,11 @@ func (c ChannelsConfig) Validate() error {
 		}
 		seen[a.Channel()] = true
 	}
+	// email.Config checks its own names; its channels ("email:…") cannot
+	// collide with the API channels ("api:…").
+	if err := c.Email.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("channels.email: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -36,5 +44,24 @@ func (c ChannelsConfig) masked() ChannelsConfig {
 			out.API[i].Secret = "****"
 		}
 	}
+	out.Email.Mailboxes = append([]email.MailboxConfig(nil), c.Email.Mailboxes...)
+	for i := range out.Email.Mailboxes {
+		m := &out.Email.Mailboxes[i]
+		m.IMAP.Password = mask(m.IMAP.Password)
+		m.SMTP.Password = mask(m.SMTP.Password)
+	}
+	out.Email.Listeners = append([]email.ListenerConfig(nil), c.Email.Listeners...)
+	for i := range out.Email.Listeners {
+		out.Email.Listeners[i].Password = mask(out.Email.Listeners[i].Password)
+	}
 	return out
+}
+
+// mask hides a set secret and leaves an unset one empty, so the masked
+// configuration still shows which secrets are configured.
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "****"
 }

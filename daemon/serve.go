@@ -87,6 +87,9 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 	for _, c := range cfg.Channels.API {
 		senders[c.Channel()] = api.NewSender(c, httpClient)
 	}
+	if err := addEmailSenders(cfg.Channels.Email, senders, log); err != nil {
+		return nil, err
+	}
 	if opts.Demo {
 		for _, ch := range demoChannels {
 			senders[ch] = demoSender{log: log}
@@ -165,6 +168,11 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 	a.handler = instrument(reg, mux)
 
 	a.svcs = []service{a.worker, router.NewTimers(a.router, cfg.Router.TimerTick), a.hub}
+	emailSvcs, err := emailServices(cfg.Channels.Email, a.router, st, log)
+	if err != nil {
+		return nil, err
+	}
+	a.svcs = append(a.svcs, emailSvcs...)
 	return a, nil
 }
 

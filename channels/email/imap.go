@@ -58,6 +58,7 @@ func NewMailbox(cfg MailboxConfig, ing channels.Ingester, state StateStore, opts
 	m.parse = ParseOptions{
 		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
 		AllowRemoteImages:  cfg.AllowRemoteImages,
+		Channel:            cfg.Channel(),
 	}
 	if cfg.SMTP.FromAddress != "" {
 		m.parse.OwnAddresses = []string{cfg.SMTP.FromAddress}

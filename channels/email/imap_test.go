@@ -11,10 +11,10 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/switchboard-hub/switchboard/channels"
-	"github.com/switchboard-hub/switchboard/channels/email/internal/dovecot"
+	"github.com/switchboard-hub/switchboard/channels/email/emailtest"
 )
 
-func mailboxConfig(d *dovecot.Server, user string) MailboxConfig {
+func mailboxConfig(d *emailtest.Dovecot, user string) MailboxConfig {
 	return MailboxConfig{
 		Name: "sales",
 		Team: "sales-team",
@@ -56,7 +56,7 @@ func runMailbox(t *testing.T, m *Mailbox) (stop func()) {
 
 func TestMailboxImportsLetters(t *testing.T) {
 	t.Parallel()
-	d := dovecot.Start(t)
+	d := emailtest.StartDovecot(t)
 	d.Deliver(t, "sales", "INBOX", readEML(t, "cp1251.eml"), readEML(t, "koi8r.eml"), readEML(t, "nested.eml"))
 	ing, state := newFakeIngester(), newMemState()
 	cfg := mailboxConfig(d, "sales")
@@ -100,7 +100,7 @@ func TestMailboxImportsLetters(t *testing.T) {
 
 func TestMailboxRestartMidImportImportsNothingTwice(t *testing.T) {
 	t.Parallel()
-	d := dovecot.Start(t)
+	d := emailtest.StartDovecot(t)
 	const total = 23
 	var raws [][]byte
 	for i := 1; i <= total; i++ {
@@ -151,7 +151,7 @@ func TestMailboxRestartMidImportImportsNothingTwice(t *testing.T) {
 
 func TestMailboxUIDValidityChange(t *testing.T) {
 	t.Parallel()
-	d := dovecot.Start(t)
+	d := emailtest.StartDovecot(t)
 	d.Deliver(t, "sales", "Orders", letter(1, "A"), letter(2, "B"))
 	ing, state := newFakeIngester(), newMemState()
 	cfg := mailboxConfig(d, "sales")
@@ -186,7 +186,7 @@ func TestMailboxUIDValidityChange(t *testing.T) {
 
 func TestMailboxOversizeLetterKeptAsHeader(t *testing.T) {
 	t.Parallel()
-	d := dovecot.Start(t)
+	d := emailtest.StartDovecot(t)
 	big := []byte("From: a@example.net\r\nSubject: Big scan\r\nMessage-ID: <big-1@example.net>\r\n\r\n" + strings.Repeat("0123456789\r\n", 2000))
 	d.Deliver(t, "sales", "INBOX", big, letter(2, "small"))
 	ing := newFakeIngester()
@@ -208,7 +208,7 @@ func TestMailboxOversizeLetterKeptAsHeader(t *testing.T) {
 
 func TestMailboxPoisonLetterDoesNotWedge(t *testing.T) {
 	t.Parallel()
-	d := dovecot.Start(t)
+	d := emailtest.StartDovecot(t)
 	d.Deliver(t, "sales", "INBOX", letter(1, "poison"), letter(2, "fine"))
 	ing := &rejectingIngester{fakeIngester: newFakeIngester(), reject: "letter-1@example.net"}
 	m, err := NewMailbox(mailboxConfig(d, "sales"), ing, newMemState(), WithBackoff(10*time.Millisecond, 20*time.Millisecond))
@@ -238,7 +238,7 @@ func (r *rejectingIngester) Ingest(ctx context.Context, ev channels.InboundEvent
 
 func TestMailboxWaitsForLock(t *testing.T) {
 	t.Parallel()
-	d := dovecot.Start(t)
+	d := emailtest.StartDovecot(t)
 	d.Deliver(t, "sales", "INBOX", letter(1, "x"))
 	ing := newFakeIngester()
 	lock := &testLocker{}

@@ -194,6 +194,7 @@ func (s *session) Data(r io.Reader) error {
 		MaxAttachmentBytes: s.l.cfg.MaxAttachmentBytes,
 		OwnAddresses:       s.rcpts,
 		ReceivedAt:         time.Now(),
+		Channel:            s.l.cfg.Channel(),
 	}
 	ev, perr := parseOrFallback(raw, opts)
 	if perr != nil {

@@ -37,9 +37,13 @@ type ParseOptions struct {
 	// are returned with Size and no Content, and listed in
 	// Meta["attachments_skipped"]. Zero means DefaultMaxAttachmentBytes.
 	MaxAttachmentBytes int64
-	// CIDURLPrefix replaces "cid:" in HTML image sources; default
-	// DefaultCIDURLPrefix.
+	// CIDURLPrefix starts the URLs that replace "cid:" image sources in
+	// HTML (see CIDURL); default DefaultCIDURLPrefix.
 	CIDURLPrefix string
+	// Channel is the channel the letter arrives on ("email:<name>"). With
+	// the letter's external id it names the stored message in the URLs of
+	// its inline images; Mailbox and Listener set it.
+	Channel string
 	// AllowRemoteImages keeps remote image sources in the sanitized HTML.
 	AllowRemoteImages bool
 	// OwnAddresses are the mailbox's own addresses; only plus-addressed
@@ -103,12 +107,21 @@ func Parse(raw []byte, opts ParseOptions) (ev channels.InboundEvent, err error) 
 	inReplyTo := msgIDs(h, "In-Reply-To")
 	references := msgIDs(h, "References")
 
+	// The external id is settled before the HTML is sanitized because the
+	// inline image URLs name the message by it.
+	ev.ExternalID = msgID
+	if ev.ExternalID == "" {
+		ev.ExternalID = contentID(h.Get("From"), h.Get("To"), h.Get("Date"), h.Get("Subject"), bodyOf(raw))
+	} else {
+		w.meta["message_id"] = msgID
+	}
+
 	w.report = mediaType == "multipart/report"
 	w.walk(e, 0)
 
 	text := strings.Join(w.text, "\n\n")
 	if w.html != "" {
-		ev.HTML = sanitizeHTML(w.html, opts.CIDURLPrefix, opts.AllowRemoteImages)
+		ev.HTML = sanitizeHTML(w.html, cidBase(opts.CIDURLPrefix, opts.Channel, ev.ExternalID), opts.AllowRemoteImages)
 		if strings.TrimSpace(text) == "" {
 			text = htmlToText(w.html)
 		}
@@ -141,12 +154,6 @@ func Parse(raw []byte, opts ParseOptions) (ev channels.InboundEvent, err error) 
 		w.meta["automated"] = reason
 	}
 
-	ev.ExternalID = msgID
-	if ev.ExternalID == "" {
-		ev.ExternalID = contentID(h.Get("From"), h.Get("To"), h.Get("Date"), h.Get("Subject"), bodyOf(raw))
-	} else {
-		w.meta["message_id"] = msgID
-	}
 	for _, k := range []string{"To", "Cc", "Reply-To"} {
 		if v := addressListText(h, k); v != "" {
 			w.meta[strings.ToLower(k)] = v

@@ -31,7 +31,7 @@ func parseEML(t *testing.T, name string, opts ParseOptions) channels.InboundEven
 
 func TestParseSamples(t *testing.T) {
 	t.Parallel()
-	own := ParseOptions{OwnAddresses: []string{"sales@example.com"}}
+	own := ParseOptions{OwnAddresses: []string{"sales@example.com"}, Channel: "email:sales"}
 	tests := []struct {
 		name  string
 		file  string
@@ -63,7 +63,9 @@ func TestParseSamples(t *testing.T) {
 		{"nested multipart with inline cid image", "nested.eml", func(t *testing.T, ev channels.InboundEvent) {
 			want(t, "Subject", ev.Subject, "Прайс-лист")
 			contains(t, ev.Text, "Во вложении прайс-лист.")
-			contains(t, ev.HTML, `src="/api/v1/attachments/cid/logo@romashka.ru"`)
+			// The image URL names the stored message by channel and
+			// Message-ID, then the part by Content-ID.
+			contains(t, ev.HTML, `src="/api/v1/attachments/cid/email:sales/nested-1@romashka.ru/logo@romashka.ru"`)
 			contains(t, ev.HTML, "<b>прайс-лист</b>")
 			if len(ev.Attachments) != 2 {
 				t.Fatalf("attachments = %d, want 2", len(ev.Attachments))

@@ -9,11 +9,30 @@ import (
 	"golang.org/x/net/html"
 )
 
-// DefaultCIDURLPrefix is what "cid:" image sources are rewritten to, followed
-// by the escaped Content-ID. The agent API serves the attachment with that
-// Content-ID of the message being shown, after checking the viewer may see
-// the dialog; the prefix is a placeholder the console resolves per message.
+// DefaultCIDURLPrefix starts the URLs that "cid:" image sources are
+// rewritten to; see CIDURL.
 const DefaultCIDURLPrefix = "/api/v1/attachments/cid/"
+
+// CIDURL is the URL an inline image "cid:<cid>" of a letter is rewritten
+// to: prefix, then the channel, the letter's external id (its Message-ID)
+// and the Content-ID, each path-escaped. The agent API serves it as the
+// attachment with that Content-ID of the message stored under (channel,
+// external id), after checking the viewer may see its dialog. The parser
+// cannot use the stored message id, which does not exist until the router
+// commits the letter; the pair it uses is unique all the same. The URL is
+// an absolute path because the console shows the HTML in a srcdoc iframe,
+// where a relative URL would not resolve against the API.
+func CIDURL(prefix, channel, externalID, cid string) string {
+	return cidBase(prefix, channel, externalID) + url.PathEscape(cid)
+}
+
+// cidBase is CIDURL without the Content-ID.
+func cidBase(prefix, channel, externalID string) string {
+	if prefix == "" {
+		prefix = DefaultCIDURLPrefix
+	}
+	return prefix + url.PathEscape(channel) + "/" + url.PathEscape(externalID) + "/"
+}
 
 var (
 	policyOnce   sync.Once
@@ -50,13 +69,11 @@ func newPolicy(allowRemote bool) *bluemonday.Policy {
 	return p
 }
 
-// sanitizeHTML rewrites cid: image sources to the attachment URL prefix and
-// then sanitizes with the UGC policy. The rewrite must come first because
-// the policy drops URLs with schemes it does not know, cid: among them.
+// sanitizeHTML rewrites cid: image sources to cidPrefix and the escaped
+// Content-ID, then sanitizes with the UGC policy. The rewrite must come
+// first because the policy drops URLs with schemes it does not know, cid:
+// among them.
 func sanitizeHTML(src, cidPrefix string, allowRemote bool) string {
-	if cidPrefix == "" {
-		cidPrefix = DefaultCIDURLPrefix
-	}
 	rewritten := rewriteCID(src, cidPrefix)
 	strict, remote := policies()
 	if allowRemote {
@@ -88,7 +105,13 @@ func rewriteCID(src, prefix string) string {
 		changed := false
 		for i, a := range tok.Attr {
 			if (a.Key == "src" || a.Key == "background") && len(a.Val) > 4 && strings.EqualFold(a.Val[:4], "cid:") {
-				tok.Attr[i].Val = prefix + url.PathEscape(normalizeMsgID(a.Val[4:]))
+				// A cid URL is %-encoded (RFC 2392); the Content-Id
+				// header it names is not.
+				cid := a.Val[4:]
+				if u, err := url.PathUnescape(cid); err == nil {
+					cid = u
+				}
+				tok.Attr[i].Val = prefix + url.PathEscape(normalizeMsgID(cid))
 				changed = true
 			}
 		}

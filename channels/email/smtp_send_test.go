@@ -17,7 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/switchboard-hub/switchboard/channels"
-	"github.com/switchboard-hub/switchboard/channels/email/internal/dovecot"
+	"github.com/switchboard-hub/switchboard/channels/email/emailtest"
 )
 
 // smtpSink is a go-smtp server that records what it receives. reply, when
@@ -104,7 +104,7 @@ func (ss *sinkSession) Data(r io.Reader) error {
 func (ss *sinkSession) Reset()        { ss.cur = sunkLetter{} }
 func (ss *sinkSession) Logout() error { return nil }
 
-func senderConfig(sink *smtpSink, d *dovecot.Server) MailboxConfig {
+func senderConfig(sink *smtpSink, d *emailtest.Dovecot) MailboxConfig {
 	cfg := MailboxConfig{
 		Name: "sales", Team: "sales-team",
 		SMTP: SMTPConfig{Addr: sink.addr, TLS: TLSNone, Username: "sales", Password: "smtp-secret", FromAddress: "sales@example.com"},
@@ -121,7 +121,7 @@ func senderConfig(sink *smtpSink, d *dovecot.Server) MailboxConfig {
 // answer threads back into the same dialog.
 func TestReplyRoundTrip(t *testing.T) {
 	t.Parallel()
-	d := dovecot.Start(t)
+	d := emailtest.StartDovecot(t)
 	sink := startSink(t, "sales", "smtp-secret")
 	cfg := senderConfig(sink, d)
 	ing, state := newFakeIngester(), newMemState()

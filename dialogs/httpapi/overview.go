@@ -80,6 +80,13 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request, p auth.Princ
 	if err != nil {
 		return err
 	}
+	return s.serveAttachment(w, r, p, m, a)
+}
+
+// serveAttachment answers with a's content if p may see the dialog of m,
+// the message a belongs to. An invisible attachment is "not found" so its
+// existence does not leak.
+func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request, p auth.Principal, m storage.Message, a storage.Attachment) error {
 	d, err := s.store.GetDialog(r.Context(), m.DialogID)
 	if err != nil {
 		return err

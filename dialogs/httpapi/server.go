@@ -35,14 +35,14 @@ type Blobs interface {
 
 // Server serves the agent API.
 type Server struct {
-	store   storage.Store
-	router  Router
-	auth    *auth.Service
-	norm    func(kind, raw string) (string, error)
-	blobs   Blobs
-	log     *slog.Logger
-	params  auth.Params
-	now     func() time.Time
+	store  storage.Store
+	router Router
+	auth   *auth.Service
+	norm   func(kind, raw string) (string, error)
+	blobs  Blobs
+	log    *slog.Logger
+	params auth.Params
+	now    func() time.Time
 }
 
 // Options configure a Server.
@@ -110,6 +110,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/dialogs/{id}/reopen", s.authed(s.reopen))
 	mux.Handle("POST /api/v1/dialogs/{id}/read", s.authed(s.markRead))
 	mux.Handle("GET /api/v1/attachments/{id}", s.authed(s.attachment))
+	mux.Handle("GET /api/v1/attachments/cid/{channel}/{message}/{cid}", s.authed(s.inlineAttachment))
 
 	mux.Handle("GET /api/v1/clients", s.authed(s.searchClients))
 	mux.Handle("GET /api/v1/clients/{id}", s.authed(s.getClient))

@@ -1,4 +1,4 @@
-package dovecot
+package emailtest
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 
 func TestStartDeliverFetch(t *testing.T) {
 	t.Parallel()
-	s := Start(t, User{Name: "sales", Password: "pw1"})
+	s := StartDovecot(t, User{Name: "sales", Password: "pw1"})
 	raw := []byte("From: a@example.com\nTo: sales@example.com\nSubject: hi\nMessage-ID: <x1@example.com>\n\nhello\n")
 	s.Deliver(t, "sales", "INBOX", raw)
 	s.Deliver(t, "sales", "Archive", raw)

@@ -1,9 +1,12 @@
-// Package dovecot starts a throwaway Dovecot IMAP server for tests: a temp
-// directory with a generated config, plain-text passwords, maildir storage,
-// and a free loopback port. Tests that need a real IMAP server call Start;
+// Package emailtest holds test helpers for the email channel that tests
+// outside channels/email need too (the daemon's end-to-end tests).
+//
+// StartDovecot starts a throwaway Dovecot IMAP server: a temp directory
+// with a generated config, plain-text passwords, maildir storage, and a
+// free loopback port. Tests that need a real IMAP server call StartDovecot;
 // when Dovecot is not installed they are skipped, or failed when the CI
 // environment variable is set, so CI can never pass by skipping.
-package dovecot
+package emailtest
 
 import (
 	"bytes"
@@ -31,17 +34,17 @@ type User struct {
 	Password string
 }
 
-// Server is a running Dovecot.
-type Server struct {
+// Dovecot is a running Dovecot server.
+type Dovecot struct {
 	// Addr is the IMAP listen address, 127.0.0.1:<port>.
 	Addr  string
 	Dir   string
 	users map[string]string
 }
 
-// Start runs Dovecot with the given accounts and stops it when the test
+// StartDovecot runs Dovecot with the given accounts and stops it when the test
 // ends.
-func Start(t testing.TB, users ...User) *Server {
+func StartDovecot(t testing.TB, users ...User) *Dovecot {
 	t.Helper()
 	bin := Binary
 	if _, err := os.Stat(bin); err != nil {
@@ -74,7 +77,7 @@ func Start(t testing.TB, users ...User) *Server {
 		mu := unprivileged()
 		mailUID, mailGID = mu.Uid, mu.Gid
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, users: map[string]string{}}
+	s := &Dovecot{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, users: map[string]string{}}
 
 	var passwd bytes.Buffer
 	for _, usr := range users {
@@ -191,10 +194,10 @@ namespace inbox {
 }
 
 // Password returns a configured user's password.
-func (s *Server) Password(name string) string { return s.users[name] }
+func (s *Dovecot) Password(name string) string { return s.users[name] }
 
 // Dial logs in as name and closes the connection when the test ends.
-func (s *Server) Dial(t testing.TB, name string) *imapclient.Client {
+func (s *Dovecot) Dial(t testing.TB, name string) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(s.Addr, nil)
 	if err != nil {
@@ -209,7 +212,7 @@ func (s *Server) Dial(t testing.TB, name string) *imapclient.Client {
 
 // Deliver appends raw letters to folder of user name, creating the folder
 // if needed, as a mail delivery agent would. CRLF line endings are ensured.
-func (s *Server) Deliver(t testing.TB, name, folder string, raws ...[]byte) {
+func (s *Dovecot) Deliver(t testing.TB, name, folder string, raws ...[]byte) {
 	t.Helper()
 	c := s.Dial(t, name)
 	defer c.Close()
@@ -233,7 +236,7 @@ func (s *Server) Deliver(t testing.TB, name, folder string, raws ...[]byte) {
 
 // Recreate deletes and re-creates folder, so Dovecot gives it a new
 // UIDVALIDITY, then delivers raws into it.
-func (s *Server) Recreate(t testing.TB, name, folder string, raws ...[]byte) {
+func (s *Dovecot) Recreate(t testing.TB, name, folder string, raws ...[]byte) {
 	t.Helper()
 	c := s.Dial(t, name)
 	if err := c.Delete(folder).Wait(); err != nil {
@@ -247,7 +250,7 @@ func (s *Server) Recreate(t testing.TB, name, folder string, raws ...[]byte) {
 }
 
 // Fetch returns every letter in folder, in UID order, with its flags.
-func (s *Server) Fetch(t testing.TB, name, folder string) []Letter {
+func (s *Dovecot) Fetch(t testing.TB, name, folder string) []Letter {
 	t.Helper()
 	c := s.Dial(t, name)
 	defer c.Close()
