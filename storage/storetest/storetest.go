@@ -24,7 +24,7 @@ type test struct {
 func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	var all []test
 	for _, group := range [][]test{
-		managerTests, teamTests, authTests, clientTests,
+		managerTests, teamTests, authTests, clientTests, cannedTests, eventTests,
 	} {
 		all = append(all, group...)
 	}
