@@ -30,6 +30,13 @@ const (
 	CodeInternal     = "internal"
 )
 
+// codes is the catalogue: every code an answer may carry. A test holds the
+// OpenAPI document's Error enum to it.
+var codes = []string{
+	CodeBadRequest, CodeUnauthorized, CodeForbidden, CodeCSRF, CodeNotFound, CodeConflict, CodeAtCapacity,
+	CodeClosed, CodeTooLarge, CodeRateLimited, CodeUnavailable, CodeInternal,
+}
+
 // apiError is an error with its HTTP answer.
 type apiError struct {
 	status  int
