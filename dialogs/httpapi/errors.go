@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -108,6 +109,16 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return err
 		}
 		return errBadRequest("malformed JSON body: " + err.Error())
+	}
+	// One value and nothing after it: a second object or stray text means
+	// the client sent something other than it thinks, and acting on the
+	// first half would hide that.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errBadRequest("malformed JSON body: data after the JSON value")
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func TestBodyLimits(t *testing.T) {
 	wantError(t, f.do(f.request("agent", http.MethodPost, "/api/v1/dialogs/{mine}/messages", big)), http.StatusRequestEntityTooLarge, CodeTooLarge)
 	bigLogin := `{"login":"agent","password":"` + strings.Repeat("x", maxBody) + `"}`
 	wantError(t, f.do(f.request("anon", http.MethodPost, "/api/v1/auth/login", bigLogin)), http.StatusRequestEntityTooLarge, CodeTooLarge)
-	for _, body := range []string{`{"text":`, `["text"]`, `{"text":1}`, `not json`} {
+	for _, body := range []string{`{"text":`, `["text"]`, `{"text":1}`, `not json`, `{"text":"a"} and more`, `{"text":"a"}{"text":"b"}`} {
 		wantError(t, f.do(f.request("agent", http.MethodPost, "/api/v1/dialogs/{mine}/messages", body)), http.StatusBadRequest, CodeBadRequest)
 	}
 	wantError(t, f.do(f.request("agent", http.MethodGet, "/api/v1/dialogs/{missing}", "")), http.StatusNotFound, CodeNotFound)
