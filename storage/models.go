@@ -343,3 +343,46 @@ type TimelineEntry struct {
 	Call    *Call     `json:"call,omitempty"`
 	Lead    *Lead     `json:"lead,omitempty"`
 }
+
+// CannedScope says who sees a canned response.
+type CannedScope string
+
+// Canned response scopes.
+const (
+	// CannedPersonal is seen by its owner only.
+	CannedPersonal CannedScope = "personal"
+	// CannedTeam is seen by the members of its team.
+	CannedTeam CannedScope = "team"
+	// CannedGlobal is seen by everyone.
+	CannedGlobal CannedScope = "global"
+)
+
+// CannedKind tells a ready reply from a knowledge-base snippet.
+type CannedKind string
+
+// Canned kinds.
+const (
+	// KindCanned is a ready reply, inserted whole into the composer.
+	KindCanned CannedKind = "canned"
+	// KindSnippet is a knowledge-base snippet: reference text a manager
+	// quotes from.
+	KindSnippet CannedKind = "snippet"
+)
+
+// Canned is a canned response or knowledge-base snippet. Its text may hold
+// placeholders ({{client.name}}, {{manager.name}}, {{dialog.id}}) that are
+// expanded when it is used, not when it is stored.
+type Canned struct {
+	ID    int64       `json:"id"`
+	Scope CannedScope `json:"scope"`
+	// OwnerID is the manager a personal response belongs to; 0 otherwise.
+	OwnerID int64 `json:"owner_id"`
+	// TeamID is the team a team response belongs to; 0 otherwise.
+	TeamID    int64      `json:"team_id"`
+	Title     string     `json:"title"`
+	Shortcut  string     `json:"shortcut"`
+	Body      string     `json:"text"`
+	Kind      CannedKind `json:"kind"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}

@@ -56,6 +56,7 @@ type Queries interface {
 	EventQueries
 	OutboxQueries
 	StateQueries
+	CannedQueries
 }
 
 // ManagerQueries reads and writes managers.
@@ -272,6 +273,9 @@ type EventQueries interface {
 	// TrimEvents deletes events older than before, always keeping the
 	// newest one so ids never restart.
 	TrimEvents(ctx context.Context, before time.Time) (int64, error)
+	// CountEvents counts events of type typ at or after since (the
+	// supervisor page's "SLA breaches today").
+	CountEvents(ctx context.Context, typ string, since time.Time) (int, error)
 }
 
 // OutboxQueries reads and writes the outbox.
@@ -296,6 +300,21 @@ type StateQueries interface {
 	// GetState returns the value under (scope, key), or ErrNotFound.
 	GetState(ctx context.Context, scope, key string) (string, error)
 	SetState(ctx context.Context, scope, key, value string) error
+}
+
+// CannedQueries reads and writes canned responses and knowledge-base
+// snippets. Who may change which is the API's rule, not the store's.
+type CannedQueries interface {
+	// CreateCanned inserts c and sets its id.
+	CreateCanned(ctx context.Context, c *Canned) error
+	GetCanned(ctx context.Context, id int64) (Canned, error)
+	// UpdateCanned writes title, shortcut, text, kind and updated_at;
+	// scope, owner and team never change.
+	UpdateCanned(ctx context.Context, c Canned) error
+	DeleteCanned(ctx context.Context, id int64) error
+	// ListCanned lists what a manager sees: their personal ones, those of
+	// teamIDs and the global ones, ordered by title (case-folded) then id.
+	ListCanned(ctx context.Context, managerID int64, teamIDs []int64) ([]Canned, error)
 }
 
 // Locker is implemented by stores that can elect one replica to run a

@@ -41,3 +41,32 @@ func canAct(p auth.Principal, d storage.Dialog) bool {
 	}
 	return p.Manager.Role == storage.RoleSupervisor && (d.TeamID == 0 || p.InTeam(d.TeamID))
 }
+
+// Canned responses: a personal one is its owner's alone (even admins do
+// not see others'), a team one is read by the team and edited by its
+// supervisors and admins, a global one is read by all and edited by
+// admins.
+
+// canReadCanned reports whether p may see and use c.
+func canReadCanned(p auth.Principal, c storage.Canned) bool {
+	switch c.Scope {
+	case storage.CannedPersonal:
+		return c.OwnerID == p.Manager.ID
+	case storage.CannedTeam:
+		return isAdmin(p) || p.InTeam(c.TeamID)
+	default:
+		return true
+	}
+}
+
+// canEditCanned reports whether p may create, change or delete c.
+func canEditCanned(p auth.Principal, c storage.Canned) bool {
+	switch c.Scope {
+	case storage.CannedPersonal:
+		return c.OwnerID == p.Manager.ID
+	case storage.CannedTeam:
+		return isAdmin(p) || (p.Manager.Role == storage.RoleSupervisor && p.InTeam(c.TeamID))
+	default:
+		return isAdmin(p)
+	}
+}

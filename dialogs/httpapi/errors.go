@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -29,6 +30,13 @@ const (
 	CodeUnavailable  = "unavailable"
 	CodeInternal     = "internal"
 )
+
+// codes is the catalogue: every code an answer may carry. A test holds the
+// OpenAPI document's Error enum to it.
+var codes = []string{
+	CodeBadRequest, CodeUnauthorized, CodeForbidden, CodeCSRF, CodeNotFound, CodeConflict, CodeAtCapacity,
+	CodeClosed, CodeTooLarge, CodeRateLimited, CodeUnavailable, CodeInternal,
+}
 
 // apiError is an error with its HTTP answer.
 type apiError struct {
@@ -101,6 +109,16 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return err
 		}
 		return errBadRequest("malformed JSON body: " + err.Error())
+	}
+	// One value and nothing after it: a second object or stray text means
+	// the client sent something other than it thinks, and acting on the
+	// first half would hide that.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errBadRequest("malformed JSON body: data after the JSON value")
 	}
 	return nil
 }

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/switchboard-hub/switchboard/dialogs/auth"
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/router"
 	"github.com/switchboard-hub/switchboard/storage"
 )
@@ -19,7 +21,9 @@ type managerLoad struct {
 	Open    int             `json:"open"`
 }
 
-// overview is the supervisor page's data: load per manager and queues.
+// overview is the supervisor page's data: load per manager, queues and
+// the SLA breaches since midnight UTC. The breach count is hub-wide: the
+// event log is counted by type, not team, and a number names no dialog.
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	if !isSupervisor(p) {
 		return errForbidden("only supervisors and admins see the overview")
@@ -51,7 +55,13 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, p auth.Princip
 			queues = append(queues, q)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"managers": loads, "queues": queues})
+	now := s.now()
+	breaches, err := s.store.CountEvents(r.Context(), event.SLABreached,
+		time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"managers": loads, "queues": queues, "sla_breaches_today": breaches})
 	return nil
 }
 

@@ -93,49 +93,73 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 	})
 }
 
+// route is one API endpoint: a ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// routes lists every endpoint of the API. It is the one list Register
+// mounts and the tests walk, so a route cannot be added without the
+// authorization matrix and the OpenAPI check noticing it.
+func (s *Server) routes() []route {
+	a := func(pattern string, h handlerFunc) route { return route{pattern, s.authed(h)} }
+	return []route{
+		{"POST /api/v1/auth/login", http.HandlerFunc(s.login)},
+		a("POST /api/v1/auth/logout", s.logout),
+		a("GET /api/v1/me", s.me),
+		a("PUT /api/v1/me/presence", s.setPresence),
+
+		a("GET /api/v1/dialogs", s.listDialogs),
+		a("GET /api/v1/dialogs/{id}", s.getDialog),
+		a("GET /api/v1/dialogs/{id}/messages", s.listMessages),
+		a("POST /api/v1/dialogs/{id}/messages", s.reply),
+		a("POST /api/v1/dialogs/{id}/take", s.take),
+		a("POST /api/v1/dialogs/{id}/transfer", s.transfer),
+		a("POST /api/v1/dialogs/{id}/close", s.closeDialog),
+		a("POST /api/v1/dialogs/{id}/reopen", s.reopen),
+		a("POST /api/v1/dialogs/{id}/read", s.markRead),
+		a("POST /api/v1/dialogs/{id}/canned/{cid}/render", s.renderCanned),
+		a("GET /api/v1/attachments/{id}", s.attachment),
+		a("GET /api/v1/attachments/cid/{channel}/{message}/{cid}", s.inlineAttachment),
+
+		a("GET /api/v1/clients", s.searchClients),
+		a("GET /api/v1/clients/{id}", s.getClient),
+		a("GET /api/v1/clients/{id}/timeline", s.timeline),
+		a("GET /api/v1/clients/{id}/candidates", s.clientCandidates),
+		a("POST /api/v1/clients/{id}/merge", s.mergeClient),
+		a("POST /api/v1/candidates/{id}/merge", s.mergeCandidate),
+		a("POST /api/v1/candidates/{id}/dismiss", s.dismissCandidate),
+
+		a("GET /api/v1/canned", s.listCanned),
+		a("POST /api/v1/canned", s.createCanned),
+		a("PUT /api/v1/canned/{id}", s.updateCanned),
+		a("DELETE /api/v1/canned/{id}", s.deleteCanned),
+
+		a("GET /api/v1/teams", s.listTeams),
+		a("POST /api/v1/teams", s.createTeam),
+		a("PATCH /api/v1/teams/{id}", s.updateTeam),
+		a("DELETE /api/v1/teams/{id}", s.deleteTeam),
+		a("PUT /api/v1/teams/{id}/members/{manager}", s.addMember),
+		a("DELETE /api/v1/teams/{id}/members/{manager}", s.removeMember),
+
+		a("GET /api/v1/managers", s.listManagers),
+		a("POST /api/v1/managers", s.createManager),
+		a("PATCH /api/v1/managers/{id}", s.updateManager),
+		a("PUT /api/v1/managers/{id}/password", s.setPassword),
+
+		a("GET /api/v1/tokens", s.listTokens),
+		a("POST /api/v1/tokens", s.createToken),
+		a("DELETE /api/v1/tokens/{id}", s.deleteToken),
+
+		a("GET /api/v1/supervisor/overview", s.overview),
+		{"GET /api/v1/openapi.yaml", http.HandlerFunc(serveOpenAPI)},
+	}
+}
+
 // Register mounts the API's routes on mux.
 func (s *Server) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/v1/auth/login", s.login)
-	mux.Handle("POST /api/v1/auth/logout", s.authed(s.logout))
-	mux.Handle("GET /api/v1/me", s.authed(s.me))
-	mux.Handle("PUT /api/v1/me/presence", s.authed(s.setPresence))
-
-	mux.Handle("GET /api/v1/dialogs", s.authed(s.listDialogs))
-	mux.Handle("GET /api/v1/dialogs/{id}", s.authed(s.getDialog))
-	mux.Handle("GET /api/v1/dialogs/{id}/messages", s.authed(s.listMessages))
-	mux.Handle("POST /api/v1/dialogs/{id}/messages", s.authed(s.reply))
-	mux.Handle("POST /api/v1/dialogs/{id}/take", s.authed(s.take))
-	mux.Handle("POST /api/v1/dialogs/{id}/transfer", s.authed(s.transfer))
-	mux.Handle("POST /api/v1/dialogs/{id}/close", s.authed(s.closeDialog))
-	mux.Handle("POST /api/v1/dialogs/{id}/reopen", s.authed(s.reopen))
-	mux.Handle("POST /api/v1/dialogs/{id}/read", s.authed(s.markRead))
-	mux.Handle("GET /api/v1/attachments/{id}", s.authed(s.attachment))
-	mux.Handle("GET /api/v1/attachments/cid/{channel}/{message}/{cid}", s.authed(s.inlineAttachment))
-
-	mux.Handle("GET /api/v1/clients", s.authed(s.searchClients))
-	mux.Handle("GET /api/v1/clients/{id}", s.authed(s.getClient))
-	mux.Handle("GET /api/v1/clients/{id}/timeline", s.authed(s.timeline))
-	mux.Handle("GET /api/v1/clients/{id}/candidates", s.authed(s.clientCandidates))
-	mux.Handle("POST /api/v1/clients/{id}/merge", s.authed(s.mergeClient))
-	mux.Handle("POST /api/v1/candidates/{id}/merge", s.authed(s.mergeCandidate))
-	mux.Handle("POST /api/v1/candidates/{id}/dismiss", s.authed(s.dismissCandidate))
-
-	mux.Handle("GET /api/v1/teams", s.authed(s.listTeams))
-	mux.Handle("POST /api/v1/teams", s.authed(s.createTeam))
-	mux.Handle("PATCH /api/v1/teams/{id}", s.authed(s.updateTeam))
-	mux.Handle("DELETE /api/v1/teams/{id}", s.authed(s.deleteTeam))
-	mux.Handle("PUT /api/v1/teams/{id}/members/{manager}", s.authed(s.addMember))
-	mux.Handle("DELETE /api/v1/teams/{id}/members/{manager}", s.authed(s.removeMember))
-
-	mux.Handle("GET /api/v1/managers", s.authed(s.listManagers))
-	mux.Handle("POST /api/v1/managers", s.authed(s.createManager))
-	mux.Handle("PATCH /api/v1/managers/{id}", s.authed(s.updateManager))
-	mux.Handle("PUT /api/v1/managers/{id}/password", s.authed(s.setPassword))
-
-	mux.Handle("GET /api/v1/tokens", s.authed(s.listTokens))
-	mux.Handle("POST /api/v1/tokens", s.authed(s.createToken))
-	mux.Handle("DELETE /api/v1/tokens/{id}", s.authed(s.deleteToken))
-
-	mux.Handle("GET /api/v1/supervisor/overview", s.authed(s.overview))
-	mux.HandleFunc("GET /api/v1/openapi.yaml", serveOpenAPI)
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, rt.handler)
+	}
 }

@@ -75,3 +75,11 @@ func (q *queries) EventBounds(ctx context.Context) (oldest, newest int64, err er
 func (q *queries) TrimEvents(ctx context.Context, before time.Time) (int64, error) {
 	return q.exec(ctx, "trim events", `DELETE FROM events WHERE at < $1 AND id < (SELECT MAX(id) FROM events)`, ms(before))
 }
+
+// CountEvents counts events of one type at or after since; events_at keeps
+// it to today's slice of the log.
+func (q *queries) CountEvents(ctx context.Context, typ string, since time.Time) (int, error) {
+	var n int
+	err := q.ex.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE at >= $1 AND type = $2`, ms(since), typ).Scan(&n)
+	return n, q.wrap("count events", err)
+}
