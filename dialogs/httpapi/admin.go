@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/switchboard-hub/switchboard/dialogs/auth"
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -152,7 +154,12 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err != nil {
 		return err
 	}
-	if err := s.store.AddTeamMember(r.Context(), team, m); err != nil {
+	if err := s.store.Tx(r.Context(), func(tx storage.Queries) error {
+		if err := tx.AddTeamMember(r.Context(), team, m); err != nil {
+			return err
+		}
+		return managerUpdated(r.Context(), tx, m, s.now())
+	}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -167,7 +174,12 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if err != nil {
 		return err
 	}
-	if err := s.store.RemoveTeamMember(r.Context(), team, m); err != nil {
+	if err := s.store.Tx(r.Context(), func(tx storage.Queries) error {
+		if err := tx.RemoveTeamMember(r.Context(), team, m); err != nil {
+			return err
+		}
+		return managerUpdated(r.Context(), tx, m, s.now())
+	}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -279,7 +291,12 @@ func (s *Server) updateManager(w http.ResponseWriter, r *http.Request, p auth.Pr
 	if err := req.apply(&m); err != nil {
 		return err
 	}
-	if err := s.store.UpdateManager(r.Context(), m); err != nil {
+	if err := s.store.Tx(r.Context(), func(tx storage.Queries) error {
+		if err := tx.UpdateManager(r.Context(), m); err != nil {
+			return err
+		}
+		return managerUpdated(r.Context(), tx, m.ID, s.now())
+	}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"manager": m})
@@ -363,4 +380,22 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// managerUpdated logs that a manager's role, state or teams changed, so
+// their open streams reload what they may see at once.
+func managerUpdated(ctx context.Context, tx storage.Queries, id int64, at time.Time) error {
+	m, err := tx.GetManager(ctx, id)
+	if err != nil {
+		return err
+	}
+	teams, err := tx.ManagerTeams(ctx, id)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(map[string]any{"manager": m, "team_ids": nonNil(teams)})
+	if err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, &storage.Event{Type: event.ManagerUpdated, At: at, ManagerID: id, Data: data})
 }
