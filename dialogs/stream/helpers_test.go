@@ -104,6 +104,7 @@ func (e *testEnv) connect(tb testing.TB, token, q string) *websocket.Conn {
 	if f := mustRead(tb, ws); f.Type != "stream.hello" {
 		tb.Fatalf("first frame = %+v, want stream.hello", f)
 	}
+	_ = ws.SetReadDeadline(time.Time{}) // readFrame sets its own each time
 	return ws
 }
 

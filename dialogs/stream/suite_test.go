@@ -48,7 +48,12 @@ func testResumeUnderLoad(t *testing.T, newSource func(testing.TB) Source) {
 			r := rand.New(rand.NewPCG(uint64(w), 1))
 			for range perWriter {
 				s := scopes[r.IntN(len(scopes))]
-				appendEvent(t, src, "message.created", s[0], s[1])
+				// Not appendEvent: Fatal may not be called off the test goroutine.
+				e := storage.Event{Type: "message.created", TeamID: s[0], ManagerID: s[1]}
+				if err := src.AppendEvent(context.Background(), &e); err != nil {
+					t.Error(err)
+					return
+				}
 				if r.IntN(4) == 0 {
 					time.Sleep(time.Duration(r.IntN(300)) * time.Microsecond)
 				}
