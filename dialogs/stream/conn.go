@@ -242,7 +242,9 @@ func (c *conn) start(since int64, hasSince bool, pos int64) error {
 	if err := c.writeFrame(&outFrame{data: encodeFrame(event.StreamHello, now, event.HelloData{LastID: pos, ServerTime: now})}); err != nil {
 		return err
 	}
-	if !hasSince && c.phase.Load() == phaseWaiting {
+	// Not "phase is still waiting": the reader may have taken a resume
+	// frame while hello was being written, leaving its cursor in first.
+	if !hasSince && c.hub.cfg.ResumeWait >= 0 {
 		since, hasSince = c.awaitResume()
 	}
 	if !hasSince {

@@ -33,6 +33,7 @@ function resetState() {
 
 function showLogin() {
   stream?.stop();
+  delete document.documentElement.dataset.stream;
   stream = null;
   setStream(null);
   clearSubscriptions();
@@ -58,6 +59,9 @@ function startStream() {
     onEvent: applyEvent,
     onStatus: (s) => {
       state.stream = s;
+      // Exposed on <html data-stream> so tests (and styles) can tell when
+      // the page is live without reading the script's state.
+      document.documentElement.dataset.stream = s;
       emit('stream');
     },
     onHello: ({ resumed }) => {

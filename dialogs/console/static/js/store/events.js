@@ -6,7 +6,7 @@ import { toast } from '../toast.js';
 import { throttle } from '../dom.js';
 import { navigate } from '../router.js';
 import {
-  state, emit, upsertDialog, addMessages, selfTaken,
+  state, emit, upsertDialog, addMessages, applyStatus, selfTaken,
 } from './state.js';
 import { fetchDialog, loadCard, loadList, markRead } from './actions.js';
 
@@ -79,13 +79,7 @@ const handlers = {
   },
 
   'message.status'(s) {
-    const m = state.messages.get(s.dialog_id);
-    const item = m?.items.find((x) => x.id === s.message_id);
-    if (!item) return;
-    item.status = s.status;
-    if (s.external_id) item.external_id = s.external_id;
-    item.error = s.error || '';
-    emit('messages', { id: s.dialog_id, kind: 'status', messageId: s.message_id });
+    if (applyStatus(s)) emit('messages', { id: s.dialog_id, kind: 'status', messageId: s.message_id });
   },
 
   typing({ dialog_id: id, manager_id: who }) {

@@ -141,10 +141,57 @@ export function addMessages(dialogId, messages) {
   let added = false;
   for (const msg of messages) {
     if (!byId.has(msg.id)) added = true;
-    byId.set(msg.id, { ...byId.get(msg.id), ...msg });
+    let next = mergeStatus(byId.get(msg.id), msg);
+    const early = earlyStatus.get(msg.id);
+    if (early) {
+      earlyStatus.delete(msg.id);
+      next = mergeStatus(next, { ...next, ...early });
+    }
+    byId.set(msg.id, next);
   }
   m.items = [...byId.values()].sort((a, b) => parseTime(a.created_at) - parseTime(b.created_at) || a.id - b.id);
   return added;
+}
+
+// Delivery only moves forward. A snapshot of a message (the answer to the
+// send request, a page of history) can be older than the message.status
+// events already applied: the outbox may deliver a reply before the
+// browser has the answer to the request that queued it. So a snapshot never
+// takes a status back, except from failed (a retry queues it again).
+const statusRank = { queued: 0, sent: 1, delivered: 2, read: 3 };
+
+function mergeStatus(old, msg) {
+  const next = { ...old, ...msg };
+  if (old && old.status in statusRank && msg.status in statusRank && statusRank[msg.status] < statusRank[old.status]) {
+    next.status = old.status;
+    next.external_id = old.external_id;
+    next.error = old.error;
+  }
+  return next;
+}
+
+// earlyStatus holds message.status events for messages not yet in a loaded
+// buffer (the send request has not answered yet), until the message comes.
+const earlyStatus = new Map();
+const maxEarly = 200;
+
+/**
+ * applyStatus records a message.status event on the message it is about,
+ * or keeps it for the message if that is on its way into a loaded buffer.
+ * It returns whether a shown message changed.
+ */
+export function applyStatus(s) {
+  const m = state.messages.get(s.dialog_id);
+  if (!m?.loaded) return false; // loading the dialog later fetches the truth
+  const item = m.items.find((x) => x.id === s.message_id);
+  const patch = { status: s.status, external_id: s.external_id || item?.external_id || '', error: s.error || '' };
+  if (!item) {
+    if (earlyStatus.size >= maxEarly) earlyStatus.delete(earlyStatus.keys().next().value);
+    earlyStatus.set(s.message_id, patch);
+    return false;
+  }
+  Object.assign(item, patch);
+  return true;
 }
 
 /** managerName is a manager's display name, or a placeholder for unknown ids. */
