@@ -26,11 +26,12 @@ type memStore struct {
 	nextID   int64
 	rows     map[int64]storage.OutboxItem
 	messages map[int64]storage.Message
+	dialogs  map[int64]storage.Dialog
 	events   []storage.Event
 }
 
 func newMemStore(*testing.T) harnessStore {
-	return &memStore{rows: map[int64]storage.OutboxItem{}, messages: map[int64]storage.Message{}}
+	return &memStore{rows: map[int64]storage.OutboxItem{}, messages: map[int64]storage.Message{}, dialogs: map[int64]storage.Dialog{}}
 }
 
 // memTx is the Queries handed to a Tx function; its methods run under the
@@ -64,7 +65,16 @@ func (s *memStore) CreateDialog(_ context.Context, d *storage.Dialog) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d.ID = s.id()
+	s.dialogs[d.ID] = *d
 	return nil
+}
+
+func (t memTx) GetDialog(_ context.Context, id int64) (storage.Dialog, error) {
+	d, ok := t.s.dialogs[id]
+	if !ok {
+		return storage.Dialog{}, storage.ErrNotFound
+	}
+	return d, nil
 }
 
 func (s *memStore) InsertMessage(_ context.Context, m *storage.Message) (bool, error) {

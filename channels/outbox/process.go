@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -183,7 +184,17 @@ func appendStatus(ctx context.Context, tx storage.Queries, it storage.OutboxItem
 	if err != nil {
 		return fmt.Errorf("outbox: encode event: %w", err)
 	}
-	return tx.AppendEvent(ctx, &storage.Event{Type: EventMessageStatus, At: at, Data: data, DialogID: it.DialogID})
+	e := storage.Event{Type: EventMessageStatus, At: at, Data: data, DialogID: it.DialogID}
+	// Scoped like the dialog's other events, so only those who may see the
+	// dialog learn how its replies fared.
+	d, err := tx.GetDialog(ctx, it.DialogID)
+	switch {
+	case err == nil:
+		e.ClientID, e.TeamID, e.ManagerID = d.ClientID, d.TeamID, d.AssigneeID
+	case !errors.Is(err, storage.ErrNotFound):
+		return err
+	}
+	return tx.AppendEvent(ctx, &e)
 }
 
 // clip bounds an error text on a rune boundary.

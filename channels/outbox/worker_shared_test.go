@@ -186,6 +186,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// The seeded dialog's scope; status events must carry it so that only
+// those who may see the dialog receive them.
+const seedTeam, seedAssignee = 7, 11
+
 // seed stores a client, dialog and outbound message and enqueues its row,
 // due now; raw, when given, replaces the encoded payload.
 func seed(t *testing.T, st harnessStore, clock *fakeClock, channel, key string, raw ...json.RawMessage) storage.OutboxItem {
@@ -195,7 +199,8 @@ func seed(t *testing.T, st harnessStore, clock *fakeClock, channel, key string, 
 	if err := st.CreateClient(ctx, &c); err != nil {
 		t.Fatal(err)
 	}
-	d := storage.Dialog{ClientID: c.ID, Channel: channel, Status: storage.DialogOpen, LastMessageAt: clock.Now(), CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+	d := storage.Dialog{ClientID: c.ID, Channel: channel, Status: storage.DialogOpen, TeamID: seedTeam, AssigneeID: seedAssignee,
+		LastMessageAt: clock.Now(), CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 	if err := st.CreateDialog(ctx, &d); err != nil {
 		t.Fatal(err)
 	}
@@ -249,6 +254,9 @@ func statusEvents(t *testing.T, st harnessStore, messageID int64) []statusData {
 		var d statusData
 		if e.Type != EventMessageStatus || json.Unmarshal(e.Data, &d) != nil || d.MessageID != messageID {
 			continue
+		}
+		if e.DialogID != d.DialogID || e.TeamID != seedTeam || e.ManagerID != seedAssignee {
+			t.Errorf("status event scoped to dialog %d team %d manager %d, want the dialog's", e.DialogID, e.TeamID, e.ManagerID)
 		}
 		out = append(out, d)
 	}
