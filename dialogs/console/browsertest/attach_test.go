@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // composerChips is a JavaScript expression: the file names on the
@@ -64,4 +65,51 @@ func TestComposerAttachment(t *testing.T) {
 	// The link downloads the uploaded bytes with the manager's session.
 	eval[bool](anna, `(fetch(document.querySelector('`+link+`').href).then((r) => r.text()).then((s) => { window.__sbAttachment = s }), true)`)
 	anna.waitJS("the file downloads", `window.__sbAttachment === `+js(content))
+}
+
+// TestCannedResponseWithFile: the agent keeps a price list on a canned
+// response through the canned page; in a dialog "/price" inserts the
+// response's text and attaches its file, and the reply goes out with it.
+func TestCannedResponseWithFile(t *testing.T) {
+	h := startHub(t)
+	anna := newBrowser(t).tab("anna", h.URL, false)
+	anna.login("anna", "anna-password")
+
+	price := filepath.Join(t.TempDir(), "price-list.txt")
+	if err := os.WriteFile(price, []byte("Price list 2026\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	anna.click(tid("nav-canned"))
+	anna.do("fill in a canned response with a file",
+		chromedp.WaitVisible(chromedp.CSS(tid("canned-form"))),
+		chromedp.SendKeys(chromedp.CSS(tid("canned-title")), "Price list"),
+		chromedp.SendKeys(chromedp.CSS(tid("canned-shortcut")), "price"),
+		chromedp.SendKeys(chromedp.CSS(tid("canned-text")), "Our price list is attached, {{client.name}}."),
+		chromedp.SetUploadFiles(chromedp.CSS(tid("canned-file")), []string{price}),
+	)
+	anna.waitJS("the file uploaded", `document.querySelector('[data-testid="canned-attachment"]')?.title === 'price-list.txt'`)
+	anna.click(tid("canned-save"))
+	anna.waitJS("the saved response lists its file", `!!document.querySelector('[data-testid="canned-row"] [data-testid="canned-row-files"]')`)
+
+	anna.click(tid("nav-inbox"))
+	h.post("canned-1", "Irina Belova", "+79123456707", "What are your prices?")
+	id := anna.waitDialog("Irina Belova")
+	anna.open(id)
+	anna.do("pick the response by its shortcut",
+		chromedp.SendKeys(chromedp.CSS(tid("composer-text")), "/price"),
+		chromedp.WaitVisible(chromedp.CSS(tid("canned-option"))),
+		chromedp.SendKeys(chromedp.CSS(tid("composer-text")), kb.Enter),
+	)
+	// Trimmed: the protocol's Enter also types a newline after the
+	// insertion, which sending trims anyway.
+	const text = "Our price list is attached, Irina Belova."
+	anna.waitJS("the text inserted and the file attached",
+		`document.querySelector('[data-testid="composer-text"]').value.trim() === `+js(text)+` && `+composerChips+`.join() === 'price-list.txt'`)
+	anna.click(tid("composer-send"))
+	got := h.reply(20 * time.Second)
+	if got.Body.Text != text || got.Body.DialogID != id {
+		t.Fatalf("callback got %+v, want text %q in dialog %d", got.Body, text, id)
+	}
+	anna.waitJS("the sent reply shows the response's file",
+		`document.querySelector('[data-testid="message"][data-message-id="`+strconv.FormatInt(got.Body.MessageID, 10)+`"] [data-testid="attachment"]')?.textContent.includes('price-list.txt')`)
 }
