@@ -45,6 +45,9 @@ type HTTPConfig struct {
 	PublicURL string `yaml:"public_url"`
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MaxUploadBytes caps one file a manager uploads to attach to a reply
+	// or a canned response; 0 is the API's default (25 MiB).
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
 }
 
 // StorageConfig picks the database.
@@ -216,6 +219,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.Addr == "" {
 		errs = append(errs, errors.New("http.addr is required"))
+	}
+	if c.HTTP.MaxUploadBytes < 0 {
+		errs = append(errs, errors.New("http.max_upload_bytes must not be negative"))
 	}
 	if c.HTTP.PublicURL != "" && !strings.HasPrefix(c.HTTP.PublicURL, "http://") && !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("http.public_url %q must start with http:// or https://", c.HTTP.PublicURL))

@@ -116,7 +116,7 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 	})
 	apiSrv := httpapi.New(st, a.router, authSvc, httpapi.Options{
 		Normalize: func(kind, raw string) (string, error) { return norm.Normalize(channels.IdentityKind(kind), raw) },
-		Blobs:     blobs, Logger: log, PasswordParams: PasswordParams(cfg),
+		Blobs:     blobs, MaxUploadBytes: cfg.HTTP.MaxUploadBytes, Logger: log, PasswordParams: PasswordParams(cfg),
 	})
 
 	a.hub, err = stream.New(stream.Config{

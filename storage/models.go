@@ -378,11 +378,27 @@ type Canned struct {
 	// OwnerID is the manager a personal response belongs to; 0 otherwise.
 	OwnerID int64 `json:"owner_id"`
 	// TeamID is the team a team response belongs to; 0 otherwise.
-	TeamID    int64      `json:"team_id"`
-	Title     string     `json:"title"`
-	Shortcut  string     `json:"shortcut"`
-	Body      string     `json:"text"`
-	Kind      CannedKind `json:"kind"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	TeamID   int64      `json:"team_id"`
+	Title    string     `json:"title"`
+	Shortcut string     `json:"shortcut"`
+	Body     string     `json:"text"`
+	Kind     CannedKind `json:"kind"`
+	// Attachments go out with every reply started from this response
+	// (a price list, a commercial offer); their bytes are in the blob
+	// store.
+	Attachments []CannedAttachment `json:"attachments,omitempty"`
+	CreatedAt   time.Time          `json:"created_at"`
+	UpdatedAt   time.Time          `json:"updated_at"`
+}
+
+// CannedAttachment is a file kept with a canned response. Unlike a
+// message's Attachment its Key is public: the console sends it back with
+// the reply that uses the response, and a blob key is the SHA-256 of the
+// content, so it reveals nothing to someone who may already read the
+// response.
+type CannedAttachment struct {
+	Key         string `json:"key"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
 }

@@ -308,8 +308,8 @@ type CannedQueries interface {
 	// CreateCanned inserts c and sets its id.
 	CreateCanned(ctx context.Context, c *Canned) error
 	GetCanned(ctx context.Context, id int64) (Canned, error)
-	// UpdateCanned writes title, shortcut, text, kind and updated_at;
-	// scope, owner and team never change.
+	// UpdateCanned writes title, shortcut, text, kind, attachments and
+	// updated_at; scope, owner and team never change.
 	UpdateCanned(ctx context.Context, c Canned) error
 	DeleteCanned(ctx context.Context, id int64) error
 	// ListCanned lists what a manager sees: their personal ones, those of

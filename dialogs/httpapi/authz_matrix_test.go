@@ -10,6 +10,9 @@ type acase struct {
 	body  string
 	want  int
 	smoke bool
+	// upload, when set, is sent as the file of a multipart/form-data
+	// body instead of body.
+	upload string
 }
 
 // authzRow is one route of the API with its cases.
@@ -19,6 +22,8 @@ type authzRow struct {
 }
 
 const (
+	// unknownKey is a well-formed blob key no file has.
+	unknownKey = "0000000000000000000000000000000000000000000000000000000000000000"
 	loginAgent = `{"login":"agent","password":"correct horse"}`
 	reply      = `{"text":"hello"}`
 )
@@ -113,6 +118,11 @@ var matrix = []authzRow{
 		{who: "agent2", path: "/api/v1/dialogs/{closed}/messages", body: reply, want: 404},
 		{who: "agent", path: "/api/v1/dialogs/{mine}/messages", body: `{"text":`, want: 400},
 		{who: "agent", path: "/api/v1/dialogs/{mine}/messages", body: `{"txet":"typo"}`, want: 400},
+		{who: "agent", path: "/api/v1/dialogs/{mine}/messages", body: `{"text":"see attached","attachments":[{"key":"{blob}","filename":"price.txt"}]}`, want: 201, smoke: true},
+		{who: "agent", path: "/api/v1/dialogs/{mine}/messages", body: `{"attachments":[{"key":"{blob}"}]}`, want: 201},
+		{who: "agent", path: "/api/v1/dialogs/{mine}/messages", body: `{"text":"x","attachments":[{"key":"` + unknownKey + `","filename":"a.pdf"}]}`, want: 400},
+		{who: "agent", path: "/api/v1/dialogs/{mine}/messages", body: `{"text":"x","attachments":[{"key":"../../etc/passwd"}]}`, want: 400},
+		{who: "agent", path: "/api/v1/dialogs/{other}/messages", body: `{"text":"x","attachments":[{"key":"{blob}"}]}`, want: 404},
 		{who: "agent", path: "/api/v1/dialogs/{missing}/messages", body: reply, want: 404},
 		{who: "sup", path: "/api/v1/dialogs/{other}/messages", body: reply, want: 201},
 		{who: "sup", path: "/api/v1/dialogs/{teamBDialog}/messages", body: reply, want: 404},
@@ -199,6 +209,15 @@ var matrix = []authzRow{
 		{who: "admin", path: "/api/v1/attachments/cid/api:test/mine/photo@x", want: 200},
 	}},
 
+	{"POST /api/v1/uploads", []acase{
+		{who: "anon", path: "/api/v1/uploads", upload: priceList, want: 401},
+		{who: "agent", path: "/api/v1/uploads", upload: priceList, want: 201, smoke: true},
+		{who: "agent", path: "/api/v1/uploads", body: `{"file":"x"}`, want: 400},
+		{who: "agent2", path: "/api/v1/uploads", upload: "another file", want: 201},
+		{who: "sup", path: "/api/v1/uploads", upload: priceList, want: 201},
+		{who: "admin", path: "/api/v1/uploads", upload: priceList, want: 201},
+	}},
+
 	{"GET /api/v1/clients", []acase{
 		{who: "anon", path: "/api/v1/clients?q=client", want: 401},
 		{who: "agent", path: "/api/v1/clients?q=client", want: 200},
@@ -275,6 +294,9 @@ var matrix = []authzRow{
 		{who: "agent", path: "/api/v1/canned", body: `{"title":"t","text":"x","shortcut":"two words"}`, want: 400},
 		{who: "agent", path: "/api/v1/canned", body: `{"title":"t","text":"x","kind":"joke"}`, want: 400},
 		{who: "agent", path: "/api/v1/canned", body: `{"title":"t","text":"x","owner_id":{agent2}}`, want: 400},
+		{who: "agent", path: "/api/v1/canned", body: `{"title":"t","text":"x","attachments":[{"key":"{blob}","filename":"price.txt"}]}`, want: 201},
+		{who: "agent", path: "/api/v1/canned", body: `{"title":"t","text":"x","attachments":[{"key":"` + unknownKey + `"}]}`, want: 400},
+		{who: "agent", path: "/api/v1/canned", body: `{"scope":"global","title":"t","text":"x","attachments":[{"key":"` + unknownKey + `"}]}`, want: 403},
 		{who: "sup", path: "/api/v1/canned", body: `{"scope":"team","team_id":{teamA},"title":"t","text":"x","kind":"snippet"}`, want: 201},
 		{who: "sup", path: "/api/v1/canned", body: `{"scope":"team","team_id":{teamB},"title":"t","text":"x"}`, want: 403},
 		{who: "sup", path: "/api/v1/canned", body: `{"scope":"global","title":"t","text":"x"}`, want: 403},
@@ -288,6 +310,8 @@ var matrix = []authzRow{
 		{who: "agent", path: "/api/v1/canned/{canned.mine}", body: `{"scope":"personal","title":"New"}`, want: 200},
 		{who: "agent", path: "/api/v1/canned/{canned.mine}", body: `{"scope":"global"}`, want: 400},
 		{who: "agent", path: "/api/v1/canned/{canned.mine}", body: `{"title":""}`, want: 400},
+		{who: "agent", path: "/api/v1/canned/{canned.mine}", body: `{"attachments":[{"key":"{blob}","filename":"price.txt","content_type":"text/plain","size":1}]}`, want: 200},
+		{who: "agent", path: "/api/v1/canned/{canned.mine}", body: `{"attachments":[{"key":"` + unknownKey + `"}]}`, want: 400},
 		{who: "agent", path: "/api/v1/canned/{canned.agent2s}", body: `{"title":"New"}`, want: 404},
 		{who: "agent", path: "/api/v1/canned/{canned.teamA}", body: `{"title":"New"}`, want: 403, smoke: true},
 		{who: "agent", path: "/api/v1/canned/{canned.teamB}", body: `{"title":"New"}`, want: 404},

@@ -53,6 +53,9 @@ func caseName(method string, c acase) string {
 func runCase(t *testing.T, f *fixture, doc *apiDoc, pattern string, c acase) {
 	method, _, _ := strings.Cut(pattern, " ")
 	req := f.request(c.who, method, c.path, c.body)
+	if c.upload != "" {
+		req = f.uploadRequest(c.who, c.path, "file", "price.txt", "", c.upload)
+	}
 	if _, got := f.mux.Handler(req); got != pattern {
 		t.Fatalf("the case reaches route %q, not its row's %q", got, pattern)
 	}

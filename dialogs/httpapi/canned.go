@@ -61,6 +61,21 @@ type cannedRequest struct {
 	Shortcut *string              `json:"shortcut"`
 	Text     *string              `json:"text"`
 	Kind     *storage.CannedKind  `json:"kind"`
+	// Attachments replace the response's files; an empty list drops them.
+	Attachments *[]attachmentRef `json:"attachments"`
+}
+
+// resolveCannedAttachments checks the request's files against the blob store; it is done
+// before apply because apply has no store to ask.
+func (s *Server) resolveCannedAttachments(r *http.Request, req cannedRequest) ([]storage.CannedAttachment, error) {
+	if req.Attachments == nil {
+		return nil, nil
+	}
+	atts, err := s.resolveAttachments(r.Context(), *req.Attachments)
+	if len(atts) == 0 {
+		atts = nil
+	}
+	return atts, err
 }
 
 // apply copies the editable fields onto c and checks the result.
@@ -92,7 +107,8 @@ func (req cannedRequest) apply(c *storage.Canned) error {
 
 func (s *Server) createCanned(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var req cannedRequest
-	if err := decode(w, r, &req); err != nil {
+	err := decode(w, r, &req)
+	if err != nil {
 		return err
 	}
 	now := s.now()
@@ -118,6 +134,9 @@ func (s *Server) createCanned(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	if !canEditCanned(p, c) {
 		return errForbidden("agents create personal responses; team ones are for the team's supervisors, global ones for admins")
+	}
+	if c.Attachments, err = s.resolveCannedAttachments(r, req); err != nil {
+		return err
 	}
 	if c.Scope == storage.CannedTeam {
 		if _, err := s.store.GetTeam(r.Context(), c.TeamID); errors.Is(err, storage.ErrNotFound) {
@@ -176,6 +195,11 @@ func (s *Server) updateCanned(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	if err := req.apply(&c); err != nil {
 		return err
+	}
+	if req.Attachments != nil {
+		if c.Attachments, err = s.resolveCannedAttachments(r, req); err != nil {
+			return err
+		}
 	}
 	c.UpdatedAt = s.now()
 	if err := s.store.UpdateCanned(r.Context(), c); err != nil {

@@ -184,6 +184,9 @@ type replyRequest struct {
 	Text    string `json:"text"`
 	HTML    string `json:"html"`
 	Subject string `json:"subject"`
+	// Attachments name uploaded files (POST /uploads) or a canned
+	// response's files by key.
+	Attachments []attachmentRef `json:"attachments"`
 }
 
 // reply queues a manager's answer. An agent answering a queued dialog they
@@ -197,6 +200,10 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
+	atts, err := s.resolveAttachments(r.Context(), req.Attachments)
+	if err != nil {
+		return err
+	}
 	if !canAct(p, d) {
 		if d.AssigneeID != 0 {
 			return errForbidden("the dialog is assigned to another manager")
@@ -205,7 +212,8 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal)
 			return err
 		}
 	}
-	m, err := s.router.Reply(r.Context(), router.Reply{DialogID: d.ID, AuthorID: p.Manager.ID, Text: req.Text, HTML: req.HTML, Subject: req.Subject})
+	m, err := s.router.Reply(r.Context(), router.Reply{DialogID: d.ID, AuthorID: p.Manager.ID, Text: req.Text, HTML: req.HTML,
+		Subject: req.Subject, Attachments: messageAttachments(atts)})
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,6 +65,9 @@ type fixture struct {
 	dupA, dupB storage.Client
 	candidate  int64
 	attachment int64
+	// blob is the key of a file in the blob store, as if uploaded: its
+	// content is priceList.
+	blob string
 	// canned holds responses by name: mine (agent's), agent2s, teamA,
 	// teamB, global.
 	canned map[string]int64
@@ -136,6 +143,9 @@ func (f *fixture) seed() {
 		t.Fatalf("fixture: the first dialog's attachment: %v %+v", err, msgs)
 	}
 	f.attachment = msgs[0].Attachments[0].ID
+	if f.blob, err = f.blobs.Put(ctx, []byte(priceList)); err != nil {
+		t.Fatal(err)
+	}
 	f.seedClients()
 	f.seedCanned()
 }
@@ -265,7 +275,7 @@ func (f *fixture) expand(s string) string {
 		"{queueB}", i64(f.queueB.ID), "{teamBDialog}", i64(f.teamBDialog.ID), "{closed}", i64(f.closed.ID),
 		"{client}", i64(f.mine.ClientID), "{dupA}", i64(f.dupA.ID), "{dupB}", i64(f.dupB.ID),
 		"{candidate}", i64(f.candidate), "{attachment}", i64(f.attachment),
-		"{teamA}", i64(f.teamA.ID), "{teamB}", i64(f.teamB.ID),
+		"{teamA}", i64(f.teamA.ID), "{teamB}", i64(f.teamB.ID), "{blob}", f.blob,
 		"{missing}", "999999",
 	}
 	for name, m := range f.managers() {
@@ -295,6 +305,35 @@ func (f *fixture) request(who, method, path, body string) *http.Request {
 		}
 		r.Header.Set("Authorization", "Bearer "+tok)
 	}
+	return r
+}
+
+// priceList is the content of the fixture's uploaded file (f.blob).
+const priceList = "Price list 2026\nPaper A4: 300 RUB\n"
+
+// uploadRequest builds a multipart/form-data upload of content as the
+// form field field, named filename, as who (see request).
+func (f *fixture) uploadRequest(who, path, field, filename, contentType, content string) *http.Request {
+	f.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": field, "filename": filename}))
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	pw, err := mw.CreatePart(h)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	_, _ = io.WriteString(pw, content)
+	if err := mw.Close(); err != nil {
+		f.t.Fatal(err)
+	}
+	r := f.request(who, http.MethodPost, path, "")
+	r.Body = io.NopCloser(&body)
+	r.ContentLength = int64(body.Len())
+	r.Header.Set("Content-Type", mw.FormDataContentType())
 	return r
 }
 

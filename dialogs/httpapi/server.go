@@ -28,8 +28,10 @@ type Router interface {
 	SetPresence(ctx context.Context, managerID int64, p storage.Presence) (storage.Manager, error)
 }
 
-// Blobs reads attachment bytes.
+// Blobs keeps attachment bytes: uploads are put there, downloads and the
+// checks of keys a client sends back read from it.
 type Blobs interface {
+	Put(ctx context.Context, content []byte) (key string, err error)
 	Open(ctx context.Context, key string) (io.ReadSeekCloser, error)
 }
 
@@ -40,9 +42,11 @@ type Server struct {
 	auth   *auth.Service
 	norm   func(kind, raw string) (string, error)
 	blobs  Blobs
-	log    *slog.Logger
-	params auth.Params
-	now    func() time.Time
+	// maxUpload caps one uploaded file.
+	maxUpload int64
+	log       *slog.Logger
+	params    auth.Params
+	now       func() time.Time
 }
 
 // Options configure a Server.
@@ -51,7 +55,10 @@ type Options struct {
 	// identity search.
 	Normalize func(kind, raw string) (string, error)
 	Blobs     Blobs
-	Logger    *slog.Logger
+	// MaxUploadBytes caps one file uploaded to POST /uploads; 0 means
+	// DefaultMaxUploadBytes.
+	MaxUploadBytes int64
+	Logger         *slog.Logger
 	// PasswordParams are the argon2id costs for passwords set via the API.
 	PasswordParams auth.Params
 }
@@ -64,8 +71,11 @@ func New(store storage.Store, r Router, a *auth.Service, o Options) *Server {
 	if o.PasswordParams == (auth.Params{}) {
 		o.PasswordParams = auth.DefaultParams
 	}
-	return &Server{store: store, router: r, auth: a, norm: o.Normalize, blobs: o.Blobs, log: o.Logger,
-		params: o.PasswordParams, now: func() time.Time { return time.Now().UTC() }}
+	if o.MaxUploadBytes <= 0 {
+		o.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	return &Server{store: store, router: r, auth: a, norm: o.Normalize, blobs: o.Blobs, maxUpload: o.MaxUploadBytes,
+		log: o.Logger, params: o.PasswordParams, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // handlerFunc is an API handler that returns its error for the wrapper to
@@ -122,6 +132,7 @@ func (s *Server) routes() []route {
 		a("POST /api/v1/dialogs/{id}/canned/{cid}/render", s.renderCanned),
 		a("GET /api/v1/attachments/{id}", s.attachment),
 		a("GET /api/v1/attachments/cid/{channel}/{message}/{cid}", s.inlineAttachment),
+		a("POST /api/v1/uploads", s.upload),
 
 		a("GET /api/v1/clients", s.searchClients),
 		a("GET /api/v1/clients/{id}", s.getClient),

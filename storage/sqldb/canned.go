@@ -3,20 +3,52 @@ package sqldb
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
-const cannedCols = `id, scope, owner_id, team_id, title, shortcut, body, kind, created_at, updated_at`
+const cannedCols = `id, scope, owner_id, team_id, title, shortcut, body, kind, attachments, created_at, updated_at`
 
 func scanCanned(r scanner) (storage.Canned, error) {
 	var c storage.Canned
 	var created, updated int64
-	err := r.Scan(&c.ID, &c.Scope, &c.OwnerID, &c.TeamID, &c.Title, &c.Shortcut, &c.Body, &c.Kind, &created, &updated)
+	var atts string
+	err := r.Scan(&c.ID, &c.Scope, &c.OwnerID, &c.TeamID, &c.Title, &c.Shortcut, &c.Body, &c.Kind, &atts, &created, &updated)
 	c.CreatedAt, c.UpdatedAt = tm(created), tm(updated)
+	if err == nil {
+		c.Attachments, err = decodeCannedAttachments(atts)
+	}
 	return c, err
+}
+
+// encodeCannedAttachments is the attachments column's JSON; no files is
+// "[]", the column's default.
+func encodeCannedAttachments(atts []storage.CannedAttachment) (string, error) {
+	if len(atts) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(atts)
+	if err != nil {
+		return "", fmt.Errorf("encode canned attachments: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeCannedAttachments reads the column back; no files is nil, so a
+// response without files reads back as it was written.
+func decodeCannedAttachments(s string) ([]storage.CannedAttachment, error) {
+	var atts []storage.CannedAttachment
+	if err := json.Unmarshal([]byte(s), &atts); err != nil {
+		return nil, fmt.Errorf("decode canned attachments: %w", err)
+	}
+	if len(atts) == 0 {
+		return nil, nil
+	}
+	return atts, nil
 }
 
 // CreateCanned inserts c and sets its id. An empty kind is a canned reply;
@@ -30,9 +62,13 @@ func (q *queries) CreateCanned(ctx context.Context, c *storage.Canned) error {
 		c.UpdatedAt = c.CreatedAt
 	}
 	c.UpdatedAt = norm(c.UpdatedAt)
-	err := q.ex.QueryRowContext(ctx, `INSERT INTO canned_responses (scope, owner_id, team_id, title, shortcut,
-		body, kind, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		c.Scope, c.OwnerID, c.TeamID, c.Title, c.Shortcut, c.Body, c.Kind, ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
+	atts, err := encodeCannedAttachments(c.Attachments)
+	if err != nil {
+		return q.wrap("create canned", err)
+	}
+	err = q.ex.QueryRowContext(ctx, `INSERT INTO canned_responses (scope, owner_id, team_id, title, shortcut,
+		body, kind, attachments, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		c.Scope, c.OwnerID, c.TeamID, c.Title, c.Shortcut, c.Body, c.Kind, atts, ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
 	return q.wrap("create canned", err)
 }
 
@@ -44,8 +80,13 @@ func (q *queries) GetCanned(ctx context.Context, id int64) (storage.Canned, erro
 // UpdateCanned writes the editable fields; scope, owner and team stay, so
 // an edit can never move a response out of its owner's reach.
 func (q *queries) UpdateCanned(ctx context.Context, c storage.Canned) error {
+	atts, err := encodeCannedAttachments(c.Attachments)
+	if err != nil {
+		return q.wrap("update canned", err)
+	}
 	return q.execOne(ctx, "update canned", `UPDATE canned_responses SET title = $2, shortcut = $3, body = $4,
-		kind = $5, updated_at = $6 WHERE id = $1`, c.ID, c.Title, c.Shortcut, c.Body, c.Kind, ms(orNow(c.UpdatedAt)))
+		kind = $5, attachments = $6, updated_at = $7 WHERE id = $1`, c.ID, c.Title, c.Shortcut, c.Body, c.Kind, atts,
+		ms(orNow(c.UpdatedAt)))
 }
 
 // DeleteCanned deletes a canned response.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 var cannedTests = []test{
 	{"CannedRoundTrip", testCannedRoundTrip},
 	{"CannedVisibility", testCannedVisibility},
+	{"CannedAttachments", testCannedAttachments},
 }
 
 func cannedID(c storage.Canned) int64 { return c.ID }
@@ -77,4 +79,32 @@ func testCannedVisibility(t *testing.T, s storage.Store) {
 		[]int64{global.ID, second.ID, annas.ID})
 	eq(t, "a manager with nothing personal", ids(must(s.ListCanned(c, anna.ID+boris.ID+100, nil))(t), cannedID),
 		[]int64{global.ID, second.ID})
+}
+
+// testCannedAttachments: a response's files survive create, get, list and
+// update in order and in full, and an update can drop them all.
+func testCannedAttachments(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	m := newManager(t, s, "anna", 1)
+	price := storage.CannedAttachment{Key: strings.Repeat("a1", 32), Filename: "Прайс-лист 2026.xlsx",
+		ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Size: 48213}
+	offer := storage.CannedAttachment{Key: strings.Repeat("b2", 32), Filename: "offer \"final\".pdf", ContentType: "application/pdf", Size: 1 << 20}
+	cr := storage.Canned{Scope: storage.CannedPersonal, OwnerID: m.ID, Title: "Коммерческое предложение",
+		Body: "Высылаем предложение и прайс-лист.", Attachments: []storage.CannedAttachment{offer, price}, CreatedAt: t0}
+	ok(t, s.CreateCanned(c, &cr))
+	eq(t, "get", must(s.GetCanned(c, cr.ID))(t), cr)
+	listed := must(s.ListCanned(c, m.ID, nil))(t)
+	if len(listed) != 1 {
+		t.Fatalf("listed %d responses, want 1", len(listed))
+	}
+	eq(t, "listed", listed[0].Attachments, []storage.CannedAttachment{offer, price})
+
+	upd := cr
+	upd.Attachments, upd.UpdatedAt = []storage.CannedAttachment{price}, at(time.Hour)
+	ok(t, s.UpdateCanned(c, upd))
+	eq(t, "after replacing the files", must(s.GetCanned(c, cr.ID))(t), upd)
+
+	upd.Attachments, upd.UpdatedAt = nil, at(2*time.Hour)
+	ok(t, s.UpdateCanned(c, upd))
+	eq(t, "after dropping the files", must(s.GetCanned(c, cr.ID))(t).Attachments, []storage.CannedAttachment(nil))
 }

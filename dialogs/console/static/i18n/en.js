@@ -106,6 +106,11 @@ export default {
   'composer.closed': 'This dialog is closed. Reopen it to reply.',
   'composer.takeFirst': 'This dialog is in the queue — take it to reply.',
   'composer.notYours': 'Another manager handles this dialog.',
+  'attach.add': 'Attach files',
+  'attach.remove': 'Remove {name}',
+  'attach.uploading': 'Uploading…',
+  'attach.failed': 'Could not upload {name}: {reason}',
+  'attach.busy': 'Wait until the files are uploaded.',
 
   'card.none': 'The client card appears when you pick a dialog or find a client.',
   'card.toggle': 'Client card',
@@ -192,6 +197,8 @@ export default {
   'canned.none': 'No canned responses yet.',
   'canned.noMatch': 'No matching responses',
   'canned.deleteConfirm': 'Delete “{title}”?',
+  'canned.files': 'Files sent with the response',
+  'canned.filesCount': '{n} files',
   'scope.personal': 'Only me',
   'scope.team': 'My team',
   'scope.global': 'Everyone',
@@ -219,4 +226,5 @@ export default {
   'error.not_found': 'Not found.',
   'error.rate_limited': 'Too many requests. Please wait a little.',
   'error.csrf': 'The session is out of date. Reload the page.',
+  'error.too_large': 'Too large: the server does not accept a file (or text) this big.',
 };

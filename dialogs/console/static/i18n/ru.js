@@ -107,6 +107,11 @@ export default {
   'composer.closed': 'Диалог закрыт. Откройте его заново, чтобы ответить.',
   'composer.takeFirst': 'Диалог в очереди — возьмите его, чтобы ответить.',
   'composer.notYours': 'Диалог ведёт другой менеджер.',
+  'attach.add': 'Прикрепить файлы',
+  'attach.remove': 'Убрать {name}',
+  'attach.uploading': 'Загрузка…',
+  'attach.failed': 'Не удалось загрузить {name}: {reason}',
+  'attach.busy': 'Дождитесь, пока файлы загрузятся.',
 
   'card.none': 'Карточка клиента появится, когда вы выберете диалог или найдёте клиента.',
   'card.toggle': 'Карточка клиента',
@@ -193,6 +198,8 @@ export default {
   'canned.none': 'Шаблонов пока нет.',
   'canned.noMatch': 'Нет подходящих шаблонов',
   'canned.deleteConfirm': 'Удалить шаблон «{title}»?',
+  'canned.files': 'Файлы, которые уходят с шаблоном',
+  'canned.filesCount': 'Файлов: {n}',
   'scope.personal': 'Только мне',
   'scope.team': 'Команде',
   'scope.global': 'Всем',
@@ -220,4 +227,5 @@ export default {
   'error.not_found': 'Не найдено.',
   'error.rate_limited': 'Слишком много запросов. Подождите немного.',
   'error.csrf': 'Сессия устарела. Обновите страницу.',
+  'error.too_large': 'Слишком большой объём: сервер не принимает такой большой файл (или текст).',
 };

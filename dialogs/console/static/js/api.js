@@ -34,7 +34,9 @@ function query(params) {
 
 async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A FormData body sets its own multipart Content-Type with the boundary.
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
@@ -42,7 +44,7 @@ async function request(method, path, body) {
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
     });
   } catch (e) {
     throw new ApiError(0, 'network', e.message);
@@ -94,6 +96,13 @@ export const api = {
   createCanned: (c) => post('/canned', c),
   updateCanned: (id, c) => request('PUT', `/canned/${id}`, c),
   deleteCanned: (id) => request('DELETE', `/canned/${id}`),
+
+  /** upload stores a File; the answer's upload.key attaches it to a reply or canned response. */
+  upload: (file) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return request('POST', '/uploads', form);
+  },
 };
 
 /** attachmentURL is where an attachment's bytes are served. */

@@ -4,23 +4,27 @@
 const prefix = 'sb.draft.';
 const maxAge = 30 * 86400000;
 
-/** loadDraft returns {text, subject} for a dialog (empty strings when none). */
+/**
+ * loadDraft returns {text, subject, attachments} for a dialog (empty when
+ * none). Attachments are already uploaded files ({key, filename, …}), so
+ * keeping their keys is enough to keep them.
+ */
 export function loadDraft(dialogId) {
   try {
     const raw = localStorage.getItem(prefix + dialogId);
     if (raw) {
       const d = JSON.parse(raw);
-      return { text: d.text || '', subject: d.subject || '' };
+      return { text: d.text || '', subject: d.subject || '', attachments: Array.isArray(d.attachments) ? d.attachments : [] };
     }
   } catch { /* unreadable draft: start empty */ }
-  return { text: '', subject: '' };
+  return { text: '', subject: '', attachments: [] };
 }
 
 /** saveDraft stores a draft; an empty one is removed. */
-export function saveDraft(dialogId, { text, subject }) {
+export function saveDraft(dialogId, { text, subject, attachments = [] }) {
   try {
-    if (!text && !subject) localStorage.removeItem(prefix + dialogId);
-    else localStorage.setItem(prefix + dialogId, JSON.stringify({ text, subject, at: Date.now() }));
+    if (!text && !subject && !attachments.length) localStorage.removeItem(prefix + dialogId);
+    else localStorage.setItem(prefix + dialogId, JSON.stringify({ text, subject, attachments, at: Date.now() }));
   } catch { /* storage full or disabled: the text stays in the box */ }
 }
 

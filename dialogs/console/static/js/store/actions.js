@@ -136,9 +136,13 @@ export async function openDialog(id) {
   if (document.visibilityState === 'visible') markRead(id);
 }
 
-/** sendMessage posts a reply; the stream later reports sent or failed. */
-export async function sendMessage(id, { text, subject }) {
-  const res = await api.send(id, { text, html: '', subject: subject || '' });
+/**
+ * sendMessage posts a reply with already uploaded attachments
+ * ({key, filename, content_type}); the stream later reports sent or failed.
+ */
+export async function sendMessage(id, { text, subject, attachments = [] }) {
+  const files = attachments.map(({ key, filename, content_type: type }) => ({ key, filename, content_type: type }));
+  const res = await api.send(id, { text, html: '', subject: subject || '', attachments: files });
   if (res?.message) {
     addMessages(id, [res.message]);
     const d = state.dialogs.get(id);

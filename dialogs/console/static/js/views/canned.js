@@ -1,5 +1,6 @@
 // The canned responses page: list, create, edit, delete. Placeholders
-// ({{client.name}} …) are filled in the composer when a response is used.
+// ({{client.name}} …) are filled in the composer when a response is used;
+// a response's files (a price list, an offer) are attached to the reply.
 import { h, replace } from '../dom.js';
 import { icon } from '../icons.js';
 import { t, errorText } from '../i18n.js';
@@ -7,6 +8,7 @@ import { api } from '../api.js';
 import { state } from '../store/state.js';
 import { loadCanned } from '../store/actions.js';
 import { toast } from '../toast.js';
+import { attachmentPicker } from './attachments.js';
 
 const scopes = ['personal', 'team', 'global'];
 const placeholders = ['{{client.name}}', '{{manager.name}}', '{{dialog.id}}'];
@@ -21,6 +23,7 @@ export function mountCannedPage(el, sc) {
   const shortcut = h('input', { id: 'canned-shortcut', class: 'input', pattern: '[\\p{L}\\p{N}_\\-]*', maxlength: '40', 'data-testid': 'canned-shortcut' });
   const scopeSel = h('select', { id: 'canned-scope', class: 'select', 'data-testid': 'canned-scope' }, scopes.map((s) => h('option', { value: s }, t(`scope.${s}`))));
   const text = h('textarea', { id: 'canned-text', class: 'input', rows: '6', required: true, 'data-testid': 'canned-text' });
+  const files = attachmentPicker({ ids: { button: 'canned-attach', input: 'canned-file', chip: 'canned-attachment' } });
   const formTitle = h('h2', {});
   const save = h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'canned-save' }, t('action.save'));
   const cancel = h('button', { class: 'btn', type: 'button', onclick: () => edit(null) }, t('action.cancel'));
@@ -30,7 +33,12 @@ export function mountCannedPage(el, sc) {
     'data-testid': 'canned-form',
     onsubmit: async (ev) => {
       ev.preventDefault();
-      const body = { title: title.value.trim(), shortcut: shortcut.value.trim().replace(/^\//, ''), text: text.value, scope: scopeSel.value };
+      if (files.busy()) {
+        toast(t('attach.busy'), 'error');
+        return;
+      }
+      const attachments = files.list().map(({ key, filename, content_type: type }) => ({ key, filename, content_type: type }));
+      const body = { title: title.value.trim(), shortcut: shortcut.value.trim().replace(/^\//, ''), text: text.value, scope: scopeSel.value, attachments };
       save.disabled = true;
       try {
         if (editing) await api.updateCanned(editing.id, body);
@@ -54,6 +62,8 @@ export function mountCannedPage(el, sc) {
   h('div', { class: 'chips' }, h('span', { class: 'muted' }, t('canned.insert')), placeholders.map((p) => h('button', {
     class: 'chip chip-btn', type: 'button', onclick: () => { text.focus(); text.setRangeText(p, text.selectionStart, text.selectionEnd, 'end'); },
   }, p))),
+  h('div', { class: 'field-files' }, h('span', { class: 'muted' }, t('canned.files')), files.button, files.input),
+  files.chips,
   h('div', { class: 'modal-actions' }, cancel, save));
 
   replace(el, h('div', { class: 'sheet', 'data-testid': 'canned-page' },
@@ -73,6 +83,7 @@ export function mountCannedPage(el, sc) {
     shortcut.value = c?.shortcut || '';
     scopeSel.value = c?.scope || 'personal';
     text.value = c?.text || '';
+    files.set(c?.attachments || []);
     cancel.hidden = !c;
     if (c) title.focus();
   }
@@ -96,7 +107,9 @@ export function mountCannedPage(el, sc) {
     const q = filter.value.trim().toLowerCase();
     const list = state.canned.filter((c) => !q || `${c.title} ${c.shortcut} ${c.text}`.toLowerCase().includes(q));
     replace(rows, list.length ? list.map((c) => h('tr', { 'data-testid': 'canned-row', 'data-canned-id': c.id },
-      h('td', {}, c.title),
+      h('td', {}, c.title, c.attachments?.length ? [' ', h('span', {
+        class: 'chip chip-muted', title: c.attachments.map((a) => a.filename).join(', '), 'data-testid': 'canned-row-files',
+      }, icon('clip'), t('canned.filesCount', { n: c.attachments.length }))] : null),
       h('td', {}, c.shortcut ? h('kbd', {}, `/${c.shortcut}`) : ''),
       h('td', {}, h('span', { class: 'chip' }, t(`scope.${c.scope}`))),
       h('td', { class: 'canned-cell' }, c.text),

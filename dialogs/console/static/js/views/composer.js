@@ -1,7 +1,8 @@
-// The composer: reply text (and subject for email), canned responses via
-// "/" or the picker, emoji, Ctrl/Cmd+Enter to send. What is typed is saved
-// as a draft per dialog on every change and cleared only once the server
-// accepted the message.
+// The composer: reply text (and subject for email), attachments, canned
+// responses via "/" or the picker (a response's files come along), emoji,
+// Ctrl/Cmd+Enter to send. What is typed and attached is saved as a draft
+// per dialog on every change and cleared only once the server accepted the
+// message.
 import { h, replace, debounce } from '../dom.js';
 import { icon, channelKind } from '../icons.js';
 import { t, errorText } from '../i18n.js';
@@ -12,6 +13,7 @@ import { fillPlaceholders, matchCanned } from '../canned.js';
 import { sendTyping } from '../live.js';
 import { toast } from '../toast.js';
 import { emojiPicker } from './emoji.js';
+import { attachmentPicker } from './attachments.js';
 
 let active = null;
 
@@ -45,6 +47,14 @@ export function mountComposer(el, dialogId) {
   const send = h('button', { class: 'btn btn-primary', type: 'submit', 'data-testid': 'composer-send' }, icon('send'), t('composer.send'));
   const popup = h('div', { class: 'popover canned-pop', role: 'listbox', hidden: true, 'data-testid': 'canned-popup', 'aria-label': t('composer.canned') });
   const emoji = emojiPicker((e) => insertAtCaret(e));
+  const files = attachmentPicker({
+    ids: { button: 'composer-attach', input: 'composer-file', chip: 'composer-attachment' },
+    initial: draft.attachments,
+    onChange: () => {
+      persist();
+      update();
+    },
+  });
 
   const form = h('form', {
     class: 'composer',
@@ -57,11 +67,14 @@ export function mountComposer(el, dialogId) {
   notice,
   subject,
   h('div', { class: 'composer-field' }, text, popup),
+  files.chips,
   h('div', { class: 'composer-bar' },
     h('button', {
       class: 'icon-btn', type: 'button', title: t('composer.canned'), 'aria-label': t('composer.canned'), 'data-testid': 'canned-button',
       onclick: () => openCannedPicker(),
     }, icon('canned')),
+    files.button,
+    files.input,
     h('div', { class: 'emoji-wrap' },
       h('button', {
         class: 'icon-btn', type: 'button', title: t('composer.emoji'), 'aria-label': t('composer.emoji'), 'data-testid': 'emoji-button', onclick: () => emoji.toggle(),
@@ -72,7 +85,7 @@ export function mountComposer(el, dialogId) {
     send));
   replace(el, form);
 
-  const persist = debounce(() => saveDraft(dialogId, { text: text.value, subject: isEmail() ? subject.value : '' }), 250);
+  const persist = debounce(() => saveDraft(dialogId, { text: text.value, subject: isEmail() ? subject.value : '', attachments: files.list() }), 250);
   // pagehide fires on reload and tab close, where a pending debounce would be lost.
   const flush = () => persist.flush();
   window.addEventListener('pagehide', flush);
@@ -130,6 +143,7 @@ export function mountComposer(el, dialogId) {
       },
     },
     h('span', { class: 'canned-title' }, c.title),
+    c.attachments?.length ? h('span', { class: 'muted', title: c.attachments.map((a) => a.filename).join(', ') }, icon('clip'), c.attachments.length) : null,
     c.shortcut ? h('kbd', {}, `/${c.shortcut}`) : null,
     h('span', { class: 'canned-text muted' }, fillPlaceholders(c.text, dialog()).slice(0, 120)))));
     popup.hidden = false;
@@ -141,6 +155,9 @@ export function mountComposer(el, dialogId) {
     const filled = fillPlaceholders(c.text, dialog());
     const end = text.selectionStart;
     text.setRangeText(filled, slashStart, end, 'end');
+    // The response's files (a price list, an offer) go with the reply;
+    // the manager can still remove them before sending.
+    if (c.attachments?.length) files.add(c.attachments);
     popup.hidden = true;
     text.focus();
     persist();
@@ -201,12 +218,18 @@ export function mountComposer(el, dialogId) {
 
   async function submit() {
     const body = text.value.trim();
-    if (!body || sending || !canReply()) return;
+    const attachments = files.list();
+    if ((!body && !attachments.length) || sending || !canReply()) return;
+    if (files.busy()) {
+      toast(t('attach.busy'), 'error');
+      return;
+    }
     sending = true;
     update();
     try {
-      await sendMessage(dialogId, { text: body, subject: isEmail() ? subject.value.trim() : '' });
+      await sendMessage(dialogId, { text: body, subject: isEmail() ? subject.value.trim() : '', attachments });
       text.value = '';
+      files.set([]);
       clearDraft(dialogId);
       persist.flush();
     } catch (e) {
@@ -223,6 +246,7 @@ export function mountComposer(el, dialogId) {
     const d = dialog();
     const ok = canReply();
     send.disabled = !ok || sending;
+    files.button.disabled = !ok;
     subject.hidden = !isEmail();
     if (isEmail() && !subject.value && d?.subject) subject.value = /^re:/i.test(d.subject) ? d.subject : `Re: ${d.subject}`;
     notice.hidden = ok || !d;
