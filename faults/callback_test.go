@@ -32,7 +32,7 @@ type attempt struct {
 	Key string
 	// MessageID is the hub's message id from the body.
 	MessageID int64
-	At  time.Time
+	At        time.Time
 	// Answered is the status sent back, 0 when none was (hang, reset, or
 	// the sender went away first).
 	Answered int
