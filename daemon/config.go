@@ -39,6 +39,9 @@ type HTTPConfig struct {
 	Addr string `yaml:"addr"`
 	// PublicURL is where browsers reach the console; WebSocket origins
 	// are checked against it and cookies are Secure when it is https.
+	// Empty accepts a browser on the same host and port it asked for, so
+	// both http://localhost:8080 and http://127.0.0.1:8080 work out of the
+	// box.
 	PublicURL string `yaml:"public_url"`
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -113,9 +116,6 @@ func LoadConfig(path string, env func(string) (string, bool)) (Config, error) {
 	}
 	if err := applyEnv(reflect.ValueOf(&cfg).Elem(), "SWITCHBOARD", env); err != nil {
 		return cfg, err
-	}
-	if cfg.HTTP.PublicURL == "" {
-		cfg.HTTP.PublicURL = "http://" + cfg.HTTP.Addr
 	}
 	return cfg, cfg.Validate()
 }
@@ -217,7 +217,7 @@ func (c Config) Validate() error {
 	if c.HTTP.Addr == "" {
 		errs = append(errs, errors.New("http.addr is required"))
 	}
-	if !strings.HasPrefix(c.HTTP.PublicURL, "http://") && !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
+	if c.HTTP.PublicURL != "" && !strings.HasPrefix(c.HTTP.PublicURL, "http://") && !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("http.public_url %q must start with http:// or https://", c.HTTP.PublicURL))
 	}
 	switch c.Log.Format {

@@ -40,7 +40,7 @@ func seedDemo(ctx context.Context, a *app, out io.Writer) error {
 			return fmt.Errorf("demo: team: %w", err)
 		}
 	}
-	fmt.Fprintln(out, "\n  Demo mode: log in at", a.cfg.HTTP.PublicURL+"/", "as")
+	fmt.Fprintln(out, "\n  Demo mode: log in at", consoleURL(a.cfg, a.cfg.HTTP.Addr), "as")
 	for _, dm := range demoManagers {
 		m, err := st.GetManagerByLogin(ctx, dm.login)
 		if err != nil {

@@ -125,7 +125,7 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 			}
 			return stream.Viewer{ManagerID: p.Manager.ID, Role: p.Manager.Role, TeamIDs: p.TeamIDs}, nil
 		},
-		AllowedOrigins: []string{cfg.HTTP.PublicURL},
+		AllowedOrigins: allowedOrigins(cfg),
 		DialogScope: func(ctx context.Context, id int64) (int64, int64, error) {
 			d, err := st.GetDialog(ctx, id)
 			return d.TeamID, d.AssigneeID, err
@@ -218,7 +218,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, opts Options) erro
 		return err
 	}
 	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	log.Info("switchboard serving", "addr", ln.Addr().String(), "store", st.Engine(), "console", cfg.HTTP.PublicURL+"/")
+	log.Info("switchboard serving", "addr", ln.Addr().String(), "store", st.Engine(), "console", consoleURL(cfg, ln.Addr().String()))
 	if opts.Ready != nil {
 		opts.Ready <- ln.Addr().String()
 	}
@@ -254,4 +254,19 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer, opts Options) erro
 		err = nil
 	}
 	return err
+}
+
+// allowedOrigins is the public URL, or none (same host) when unset.
+func allowedOrigins(cfg Config) []string {
+	if cfg.HTTP.PublicURL == "" {
+		return nil
+	}
+	return []string{strings.TrimSuffix(cfg.HTTP.PublicURL, "/")}
+}
+
+func consoleURL(cfg Config, addr string) string {
+	if cfg.HTTP.PublicURL != "" {
+		return strings.TrimSuffix(cfg.HTTP.PublicURL, "/") + "/"
+	}
+	return "http://" + addr + "/"
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -73,7 +74,7 @@ func (r *Router) assignTo(ctx context.Context, tx storage.Queries, d storage.Dia
 		return d, ErrAtCapacity
 	}
 	if prev != 0 {
-		evs.add(managerEvent(evDialogUnassigned, prev, d2, now, dialogData{Dialog: d2, From: prev}))
+		evs.add(managerEvent(event.DialogUnassigned, prev, d2, now, dialogData{Dialog: d2, From: prev}))
 	}
 	return d2, nil
 }
@@ -115,15 +116,11 @@ func (r *Router) Transfer(ctx context.Context, dialogID, toManager, toTeam int64
 			if d, err = r.requeue(ctx, tx, d, now, &evs); err != nil {
 				return err
 			}
-			c, err := tx.GetClient(ctx, d.ClientID)
-			if err != nil {
-				return err
-			}
-			if d, err = r.distribute(ctx, tx, d, c, prev, now, &evs); err != nil {
+			if d, err = r.redistribute(ctx, tx, d, prev, now, &evs); err != nil {
 				return err
 			}
 		}
-		evs.add(dialogEvent(evDialogTransferred, d, now, dialogData{Dialog: d, From: prev}))
+		evs.add(dialogEvent(event.DialogTransferred, d, now, dialogData{Dialog: d, From: prev}))
 		out = d
 		return evs.flush(ctx, tx)
 	})
@@ -150,7 +147,7 @@ func (r *Router) requeue(ctx context.Context, tx storage.Queries, d storage.Dial
 		return d, err
 	}
 	d.AssigneeID, d.QueuedAt, d.SLADueAt = 0, now, time.Time{}
-	evs.add(managerEvent(evDialogUnassigned, prev, d, now, dialogData{Dialog: d, From: prev}))
+	evs.add(managerEvent(event.DialogUnassigned, prev, d, now, dialogData{Dialog: d, From: prev}))
 	return d, nil
 }
 
@@ -178,7 +175,7 @@ func (r *Router) Close(ctx context.Context, dialogID int64) (storage.Dialog, err
 		}
 		d.Status, d.ClosedAt = storage.DialogClosed, now
 		out = d
-		return tx.AppendEvent(ctx, ptr(dialogEvent(evDialogClosed, d, now, dialogData{Dialog: d})))
+		return tx.AppendEvent(ctx, ptr(dialogEvent(event.DialogClosed, d, now, dialogData{Dialog: d})))
 	})
 	if err == nil {
 		r.drainAfterRelease(ctx, out.AssigneeID)
@@ -206,11 +203,7 @@ func (r *Router) Reopen(ctx context.Context, dialogID int64) (storage.Dialog, er
 			return err
 		}
 		if redistribute {
-			c, err := tx.GetClient(ctx, d.ClientID)
-			if err != nil {
-				return err
-			}
-			if d, err = r.distribute(ctx, tx, d, c, 0, now, &evs); err != nil {
+			if d, err = r.redistribute(ctx, tx, d, 0, now, &evs); err != nil {
 				return err
 			}
 		}
@@ -250,7 +243,7 @@ func (r *Router) reopenTx(ctx context.Context, tx storage.Queries, d storage.Dia
 			d.AssigneeID, d.QueuedAt = 0, now
 		}
 	}
-	evs.add(dialogEvent(evDialogReopened, d, now, dialogData{Dialog: d}))
+	evs.add(dialogEvent(event.DialogReopened, d, now, dialogData{Dialog: d}))
 	return d, !keep, nil
 }
 

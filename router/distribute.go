@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -80,6 +81,15 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 	return r.queue(d, now, "no_manager_available", evs), nil
 }
 
+// redistribute loads the dialog's client and distributes the dialog.
+func (r *Router) redistribute(ctx context.Context, tx storage.Queries, d storage.Dialog, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
+	c, err := tx.GetClient(ctx, d.ClientID)
+	if err != nil {
+		return d, err
+	}
+	return r.distribute(ctx, tx, d, c, exclude, now, evs)
+}
+
 // available is the cheap pre-check; ReserveCapacity is the real one.
 func available(m storage.Manager) bool {
 	return !m.Disabled && m.Presence == storage.Online && m.Load < m.Capacity
@@ -143,12 +153,12 @@ func (r *Router) tryAssign(ctx context.Context, tx storage.Queries, d storage.Di
 	d.AssigneeID, d.SLADueAt, d.QueuedAt = m.ID, due, time.Time{}
 	d.ReservedFor, d.ReservedUntil = 0, time.Time{}
 	r.metrics.assigned(team.Name)
-	evs.add(dialogEvent(evDialogAssigned, d, now, dialogData{Dialog: d}))
+	evs.add(dialogEvent(event.DialogAssigned, d, now, dialogData{Dialog: d}))
 	return true, d, nil
 }
 
 func (r *Router) queue(d storage.Dialog, now time.Time, reason string, evs *pending) storage.Dialog {
-	evs.add(dialogEvent(evDialogQueued, d, now, dialogData{Dialog: d, Reason: reason}))
+	evs.add(dialogEvent(event.DialogQueued, d, now, dialogData{Dialog: d, Reason: reason}))
 	return d
 }
 

@@ -56,12 +56,8 @@ func (r *Router) offer(ctx context.Context, dialogID int64) (bool, error) {
 		if d.AssigneeID != 0 || d.Status == storage.DialogClosed {
 			return nil
 		}
-		c, err := tx.GetClient(ctx, d.ClientID)
-		if err != nil {
-			return err
-		}
 		var evs pending
-		if d, err = r.distribute(ctx, tx, d, c, 0, r.now(), &evs); err != nil {
+		if d, err = r.redistribute(ctx, tx, d, 0, r.now(), &evs); err != nil {
 			return err
 		}
 		assigned = d.AssigneeID != 0

@@ -8,27 +8,6 @@ import (
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
-// Event types the router appends. The stream package documents them for
-// console and webhook consumers.
-const (
-	evDialogCreated      = "dialog.created"
-	evDialogAssigned     = "dialog.assigned"
-	evDialogUnassigned   = "dialog.unassigned"
-	evDialogTransferred  = "dialog.transferred"
-	evDialogQueued       = "dialog.queued"
-	evDialogClosed       = "dialog.closed"
-	evDialogReopened     = "dialog.reopened"
-	evMessageCreated     = "message.created"
-	evClientCreated      = "client.updated"
-	evClientMerged       = "client.merged"
-	evDuplicateFound     = "duplicate.found"
-	evPresenceChanged    = "presence.changed"
-	evQueueChanged       = "queue.changed"
-	evSLABreached        = "sla.breached"
-	evLeadCreated        = "lead.created"
-	evDuplicateDismissed = "duplicate.dismissed"
-)
-
 // dialogEvent builds an event scoped to a dialog: visible to its assignee,
 // or to its team's queue while unassigned.
 func dialogEvent(typ string, d storage.Dialog, at time.Time, data any) storage.Event {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -181,7 +182,7 @@ func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.I
 			return channels.Receipt{}, err
 		}
 	}
-	evs.add(dialogEvent(evMessageCreated, d, now, messageData{Message: msg}))
+	evs.add(dialogEvent(event.MessageCreated, d, now, messageData{Message: msg}))
 	if err := evs.flush(ctx, tx); err != nil {
 		return channels.Receipt{}, err
 	}

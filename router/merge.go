@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -43,8 +44,8 @@ func (r *Router) mergeTx(ctx context.Context, tx storage.Queries, loser, survivo
 		return err
 	}
 	r.metrics.merge()
-	evs.add(storage.Event{Type: evClientMerged, At: now, ClientID: survivor,
-		Data: mustJSON(map[string]any{"loser": loser, "survivor": survivor, "by": actor})})
+	evs.add(storage.Event{Type: event.ClientMerged, At: now, ClientID: survivor,
+		Data: mustJSON(map[string]any{"loser_id": loser, "survivor_id": survivor, "by_manager_id": actor})})
 	return nil
 }
 
@@ -62,8 +63,8 @@ func (r *Router) Dismiss(ctx context.Context, candidateID, actor int64) (storage
 		}
 		c.Status = storage.CandidateDismissed
 		out = c
-		return tx.AppendEvent(ctx, &storage.Event{Type: evDuplicateDismissed, At: r.now(), ClientID: c.ClientA,
-			Data: mustJSON(map[string]any{"candidate": c, "by": actor})})
+		return tx.AppendEvent(ctx, &storage.Event{Type: event.DuplicateDismissed, At: r.now(), ClientID: c.ClientA,
+			Data: mustJSON(map[string]any{"candidate": c, "by_manager_id": actor})})
 	})
 	return out, err
 }

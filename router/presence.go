@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -29,8 +30,8 @@ func (r *Router) SetPresence(ctx context.Context, managerID int64, p storage.Pre
 		}
 		m.Presence, m.PresenceAt = p, now
 		return tx.AppendEvent(ctx, &storage.Event{
-			Type: evPresenceChanged, At: now,
-			Data: mustJSON(map[string]any{"manager_id": m.ID, "presence": p}),
+			Type: event.PresenceChanged, At: now,
+			Data: mustJSON(presenceData(m)),
 		})
 	})
 	if err == nil && changed && p == storage.Online {
@@ -131,4 +132,9 @@ func (r *Router) managerPresence(ctx context.Context, id int64) (storage.Presenc
 		return err
 	})
 	return p, err
+}
+
+// presenceData is the payload of presence.changed.
+func presenceData(m storage.Manager) map[string]any {
+	return map[string]any{"manager_id": m.ID, "presence": m.Presence, "load": m.Load, "capacity": m.Capacity, "at": m.PresenceAt}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -107,7 +108,7 @@ func (r *Router) Reply(ctx context.Context, rep Reply) (storage.Message, error) 
 			return err
 		}
 		stored = msg
-		return tx.AppendEvent(ctx, ptr(dialogEvent(evMessageCreated, d, now, messageData{Message: msg})))
+		return tx.AppendEvent(ctx, ptr(dialogEvent(event.MessageCreated, d, now, messageData{Message: msg})))
 	})
 	if err != nil {
 		return storage.Message{}, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/router/identity"
 	"github.com/switchboard-hub/switchboard/storage"
 )
@@ -133,7 +134,7 @@ func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channe
 			return storage.Client{}, err
 		}
 	}
-	evs.add(clientEvent(evClientCreated, c, now))
+	evs.add(clientEvent(event.ClientUpdated, c, now))
 	return c, nil
 }
 
@@ -213,7 +214,7 @@ func (r *Router) raiseCandidate(ctx context.Context, tx storage.Queries, a, b in
 	}
 	if created {
 		r.metrics.candidate()
-		evs.add(storage.Event{Type: evDuplicateFound, At: now, ClientID: a, Data: mustJSON(map[string]any{"candidate": cand})})
+		evs.add(storage.Event{Type: event.DuplicateFound, At: now, ClientID: a, Data: mustJSON(map[string]any{"candidate": cand})})
 	}
 	return nil
 }

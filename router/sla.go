@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -103,23 +104,25 @@ func (r *Router) breach(ctx context.Context, dialogID int64) error {
 		}
 		prev = d.AssigneeID
 		var evs pending
-		evs.add(dialogEvent(evSLABreached, d, now, dialogData{Dialog: d, From: prev}))
+		evs.add(dialogEvent(event.SLABreached, d, now, dialogData{Dialog: d, From: prev}))
 		r.metrics.slaBreach()
 		if r.cfg.AwayOnSLA {
+			m, err := tx.GetManager(ctx, prev)
+			if err != nil {
+				return err
+			}
 			if err := tx.SetPresence(ctx, prev, storage.Away, now); err != nil {
 				return err
 			}
-			evs.add(storage.Event{Type: evPresenceChanged, At: now,
-				Data: mustJSON(map[string]any{"manager_id": prev, "presence": storage.Away, "reason": "sla_breached"})})
+			m.Presence, m.PresenceAt = storage.Away, now
+			data := presenceData(m)
+			data["reason"] = "sla_breached"
+			evs.add(storage.Event{Type: event.PresenceChanged, At: now, Data: mustJSON(data)})
 		}
 		if d, err = r.requeue(ctx, tx, d, now, &evs); err != nil {
 			return err
 		}
-		c, err := tx.GetClient(ctx, d.ClientID)
-		if err != nil {
-			return err
-		}
-		if _, err = r.distribute(ctx, tx, d, c, prev, now, &evs); err != nil {
+		if _, err = r.redistribute(ctx, tx, d, prev, now, &evs); err != nil {
 			return err
 		}
 		return evs.flush(ctx, tx)
@@ -143,12 +146,8 @@ func (r *Router) releaseReservation(ctx context.Context, dialogID int64) error {
 			return err
 		}
 		d.ReservedFor = 0
-		c, err := tx.GetClient(ctx, d.ClientID)
-		if err != nil {
-			return err
-		}
 		var evs pending
-		if _, err = r.distribute(ctx, tx, d, c, 0, r.now(), &evs); err != nil {
+		if _, err = r.redistribute(ctx, tx, d, 0, r.now(), &evs); err != nil {
 			return err
 		}
 		return evs.flush(ctx, tx)

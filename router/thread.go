@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/dialogs/event"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -58,7 +59,7 @@ func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channe
 		return storage.Dialog{}, false, err
 	}
 	r.metrics.dialogOpened(ev.Channel)
-	evs.add(dialogEvent(evDialogCreated, d, now, dialogData{Dialog: d}))
+	evs.add(dialogEvent(event.DialogCreated, d, now, dialogData{Dialog: d}))
 	return d, d.Status != storage.DialogClosed, nil
 }
 

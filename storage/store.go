@@ -24,6 +24,8 @@ type Store interface {
 	// Tx runs fn in one transaction, committing when fn returns nil and
 	// rolling back otherwise. fn may be called again if the engine reports
 	// a serialization conflict, so it must not have side effects outside tx.
+	// Inside fn use tx only: the embedded engine has one connection, which
+	// the transaction holds, so a call on the Store would wait for it.
 	Tx(ctx context.Context, fn func(tx Queries) error) error
 	// Ping checks the database answers.
 	Ping(ctx context.Context) error
@@ -258,6 +260,9 @@ type CallLeadQueries interface {
 type EventQueries interface {
 	// AppendEvent adds e to the log and sets its id. Ids grow in commit
 	// order: a reader that saw id N never later finds a new event below N.
+	// To keep that order, writers appending events are serialized from
+	// their first AppendEvent to their commit, so append events last in a
+	// transaction, after every other statement.
 	AppendEvent(ctx context.Context, e *Event) error
 	// EventsAfter lists up to limit events with id > after, in id order.
 	EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error)
@@ -295,7 +300,8 @@ type StateQueries interface {
 
 // Locker is implemented by stores that can elect one replica to run a
 // poller that must run once (an IMAP mailbox, a Telegram long-poll). The
-// embedded store runs in one process and always grants the lock.
+// embedded store runs in one process and grants a free name at once; a
+// name already held in this process is refused like on PostgreSQL.
 type Locker interface {
 	// TryLock takes the named lock if free, returning a release func. The
 	// lock is held until release is called or ctx ends.

@@ -144,14 +144,12 @@ func (w *Worker) retry(ctx context.Context, it storage.OutboxItem, sendErr error
 	})
 }
 
-// recordTries and recordPause bound how hard a result is written before
-// giving up. A result that cannot be written leaves the row "sending"
-// until its lease ends, and a delivered one would then be sent again (with
-// its idempotency key), so a passing database hiccup is worth riding out.
-const (
-	recordTries = 3
-	recordPause = 200 * time.Millisecond
-)
+// recordTries bounds how hard a result is written before giving up, with
+// a pause growing by Worker.recordPause between tries. A result that
+// cannot be written leaves the row "sending" until its lease ends, and a
+// delivered one would then be sent again (with its idempotency key), so a
+// passing database hiccup is worth riding out.
+const recordTries = 3
 
 // record runs write until it succeeds or recordTries are used up.
 func (w *Worker) record(ctx context.Context, it storage.OutboxItem, write func(context.Context) error) error {
@@ -161,7 +159,7 @@ func (w *Worker) record(ctx context.Context, it storage.OutboxItem, write func(c
 			return nil
 		}
 		if try < recordTries {
-			time.Sleep(time.Duration(try) * recordPause)
+			time.Sleep(time.Duration(try) * w.recordPause)
 		}
 	}
 	w.log.ErrorContext(ctx, "outbox: cannot record send result",

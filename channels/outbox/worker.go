@@ -105,10 +105,12 @@ type Worker struct {
 	log     *slog.Logger
 	kick    chan struct{}
 
-	// now and jitter are the clock and the random source in [0, 1);
-	// tests replace them.
-	now    func() time.Time
-	jitter func() float64
+	// now and jitter are the clock and the random source in [0, 1), and
+	// recordPause the step between tries to record a result; tests
+	// replace them.
+	now         func() time.Time
+	jitter      func() float64
+	recordPause time.Duration
 }
 
 // NewWorker returns a worker sending through senders, keyed by channel name
@@ -136,9 +138,10 @@ func NewWorker(st Store, senders map[string]channels.Sender, cfg Config, metrics
 	}
 	return &Worker{
 		store: st, senders: m, cfg: cfg, metrics: metrics, log: log,
-		kick:   make(chan struct{}, 1),
-		now:    time.Now,
-		jitter: rand.Float64,
+		kick:        make(chan struct{}, 1),
+		now:         time.Now,
+		jitter:      rand.Float64,
+		recordPause: 200 * time.Millisecond,
 	}, nil
 }
 
@@ -212,16 +215,22 @@ func (w *Worker) reserve(ctx context.Context, slots chan struct{}) (int, bool) {
 	return n, true
 }
 
+// claimTimeout bounds one claim query.
+const claimTimeout = 10 * time.Second
+
 // claim leases up to n due rows, logging a failure (the next poll retries).
+// The query itself does not follow ctx: a claim that committed just as the
+// worker was stopped would otherwise strand its rows as "sending" until
+// their leases ran out.
 func (w *Worker) claim(ctx context.Context, n int) ([]storage.OutboxItem, error) {
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	items, err := w.store.ClaimOutbox(ctx, w.now(), w.cfg.Lease, n)
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimTimeout)
+	defer cancel()
+	items, err := w.store.ClaimOutbox(qctx, w.now(), w.cfg.Lease, n)
 	if err != nil {
-		if ctx.Err() == nil {
-			w.log.ErrorContext(ctx, "outbox: claim failed", slog.Any("err", err))
-		}
+		w.log.ErrorContext(ctx, "outbox: claim failed", slog.Any("err", err))
 		return nil, err
 	}
 	return items, nil

@@ -48,6 +48,8 @@ const (
 	ClientMerged = "client.merged"
 	// DuplicateFound: a new duplicate candidate pair was raised (DuplicateData).
 	DuplicateFound = "duplicate.found"
+	// DuplicateDismissed: a duplicate candidate was marked "not a duplicate".
+	DuplicateDismissed = "duplicate.dismissed"
 	// LeadCreated: a lead arrived from a site or call-tracking service (LeadData).
 	LeadCreated = "lead.created"
 	// CallRinging: a call is ringing; the console pops the caller's card (CallData).

@@ -58,7 +58,14 @@ type conn struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 
-	send chan *outFrame
+	// The send queue is a slice rather than a buffered channel: a channel
+	// of SendQueue slots costs its full size on every idle connection,
+	// while the slice only holds what is waiting. wake (capacity 1) tells
+	// the writer the queue is not empty.
+	qmu   sync.Mutex
+	queue []*outFrame
+	spare []*outFrame // writer-owned, reused to avoid an allocation per frame
+	wake  chan struct{}
 
 	// done is closed by closeWith; code and reason, set before, are the
 	// close frame the writer sends (code 0: none, the peer is gone).
@@ -90,7 +97,7 @@ func newConn(h *Hub, ws *websocket.Conn, v Viewer) *conn {
 		managerID:  v.ManagerID,
 		ctx:        ctx,
 		cancel:     cancel,
-		send:       make(chan *outFrame, h.cfg.SendQueue),
+		wake:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		first:      make(chan int64, 1),
 		refreshNow: make(chan struct{}, 1),
@@ -111,13 +118,40 @@ func (c *conn) enqueue(f *outFrame) {
 		return
 	default:
 	}
-	select {
-	case c.send <- f:
-	default:
+	c.qmu.Lock()
+	if len(c.queue) >= c.hub.cfg.SendQueue {
+		c.qmu.Unlock()
 		if c.closeWith(CloseSlowConsumer, "slow consumer") {
 			c.hub.m.slowCloses.Inc()
 		}
+		return
 	}
+	c.queue = append(c.queue, f)
+	c.qmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// takeQueue swaps the queue for the spare buffer and returns what was
+// queued, in order.
+func (c *conn) takeQueue() []*outFrame {
+	c.qmu.Lock()
+	batch := c.queue
+	c.queue = c.spare[:0]
+	c.qmu.Unlock()
+	return batch
+}
+
+// giveBack keeps a drained batch's buffer for the next swap, unless a burst
+// grew it: an idle connection should not hold a large buffer.
+func (c *conn) giveBack(batch []*outFrame) {
+	clear(batch)
+	if cap(batch) > 16 {
+		batch = nil
+	}
+	c.spare = batch
 }
 
 // closeWith asks the writer to close the connection with code (0 for no
@@ -174,8 +208,17 @@ func (c *conn) writeLoop(since int64, hasSince bool, pos int64) {
 		select {
 		case <-c.done:
 			continue
-		case f := <-c.send:
-			err = c.writeFrame(f)
+		case <-c.wake:
+			batch := c.takeQueue()
+			for _, f := range batch {
+				if isClosed(c.done) {
+					break
+				}
+				if err = c.writeFrame(f); err != nil {
+					break
+				}
+			}
+			c.giveBack(batch)
 		case <-ping.C:
 			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.cfg.WriteWait))
 		case <-refreshC:

@@ -51,7 +51,11 @@ func (l *listener) run(ctx context.Context) {
 // listen runs one connection's life; connected is called once LISTEN is in
 // place.
 func (l *listener) listen(ctx context.Context, connected func()) error {
-	conn, err := pgx.ConnectConfig(ctx, l.cfg)
+	cfg := l.cfg.Copy()
+	// Named after its channel so an operator (and a test) can tell it in
+	// pg_stat_activity.
+	cfg.RuntimeParams["application_name"] = l.channel
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -37,8 +37,9 @@ func (l *locker) TryLock(ctx context.Context, name string) (func(), bool, error)
 		defer cancel()
 		_ = conn.Close(cctx)
 	}
+	key := lockKey(l.ns, name)
 	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey(l.ns, name)).Scan(&ok); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
 		closeConn()
 		return nil, false, wrap("try lock", err)
 	}
@@ -46,15 +47,26 @@ func (l *locker) TryLock(ctx context.Context, name string) (func(), bool, error)
 		closeConn()
 		return nil, false, nil
 	}
+	// Releasing unlocks explicitly before closing: the server drops a
+	// closed session's locks only when its backend has exited, and a
+	// replica that released must be able to count on the lock being free.
 	done := make(chan struct{})
 	var once sync.Once
-	release := func() { once.Do(func() { close(done) }) }
+	release := func() {
+		once.Do(func() {
+			close(done)
+			uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, _ = conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, key)
+			cancel()
+			closeConn()
+		})
+	}
 	go func() {
 		select {
 		case <-ctx.Done():
+			release()
 		case <-done:
 		}
-		closeConn()
 	}()
 	return release, true, nil
 }

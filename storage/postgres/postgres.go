@@ -31,8 +31,10 @@ import (
 const BaseChannel = "switchboard_events"
 
 // Open connects to the database at url (a postgres:// URL or key=value
-// string; a search_path parameter selects the schema) and starts the
-// notification listener. It does not migrate; call Migrate.
+// string; a search_path parameter selects the schema, and pgxpool's
+// pool_max_conns and friends size the pool) and starts the notification
+// listener. It does not migrate; call Migrate. An unreachable server is
+// storage.ErrUnavailable.
 func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

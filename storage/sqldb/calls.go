@@ -37,7 +37,7 @@ func (q *queries) UpsertCall(ctx context.Context, c *storage.Call) (bool, error)
 			ON CONFLICT (channel, external_id) DO NOTHING RETURNING `+callCols,
 			[]any{c.ClientID, c.DialogID, c.Channel, c.ExternalID, c.Direction, c.FromNumber, c.ToNumber,
 				c.ManagerID, ms(orNow(c.RingAt)), ms(c.AnswerAt), ms(c.EndAt), c.Outcome, c.Recording}, scanCall)
-		if !isNotFound(err) {
+		if !noRows(err) {
 			return err
 		}
 		created = false

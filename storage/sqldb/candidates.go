@@ -88,7 +88,7 @@ func (q *queries) UpsertCandidate(ctx context.Context, c *storage.Candidate) (bo
 		if err == nil {
 			return nil
 		}
-		if !isNotFound(err) {
+		if !noRows(err) {
 			return err
 		}
 		created = false

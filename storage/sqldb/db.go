@@ -30,7 +30,7 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 
-	// notify carries the newest committed event id; see signal.
+	// notify carries the newest committed event id; see Signal.
 	notify   chan int64
 	notifyMu sync.Mutex
 	newest   int64
@@ -99,9 +99,12 @@ func (s *DB) Notify() <-chan int64 { return s.notify }
 func (s *DB) Signal(id int64) {
 	s.notifyMu.Lock()
 	defer s.notifyMu.Unlock()
-	if id > s.newest {
-		s.newest = id
+	// An id already announced is not news: the PostgreSQL listener hears
+	// this process's own commits again, after the local signal.
+	if id <= s.newest {
+		return
 	}
+	s.newest = id
 	select {
 	case <-s.notify:
 	default:

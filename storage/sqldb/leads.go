@@ -51,7 +51,7 @@ func (q *queries) InsertLead(ctx context.Context, l *storage.Lead) (bool, error)
 		l.Source, l.ExternalID, l.ClientID, l.DialogID, l.Campaign, utm, string(l.Raw), l.Status,
 		l.RejectReason, ms(l.CreatedAt), ms(l.UpdatedAt)).Scan(&id)
 	if err = q.wrap(op, err); err != nil {
-		if isNotFound(err) {
+		if noRows(err) {
 			return false, nil
 		}
 		return false, err

@@ -118,7 +118,7 @@ func (q *queries) moveCandidates(ctx context.Context, loser, survivor int64) err
 		existing, err := one(ctx, q, op, `SELECT `+candidateCols+` FROM duplicate_candidates
 			WHERE client_a = $1 AND client_b = $2`, []any{a, b}, scanCandidate)
 		switch {
-		case isNotFound(err):
+		case noRows(err):
 			_, err = q.exec(ctx, op, `UPDATE duplicate_candidates SET client_a = $2, client_b = $3 WHERE id = $1`,
 				c.ID, a, b)
 		case err == nil:

@@ -56,7 +56,7 @@ func (q *queries) InsertMessage(ctx context.Context, m *storage.Message) (bool, 
 			m.DialogID, m.ClientID, m.Channel, m.ExternalID, m.Direction, m.AuthorID, m.Subject, m.Text,
 			m.HTML, m.Status, m.Error, meta, m.Automated, ms(m.CreatedAt)).Scan(&id)
 		if err != nil {
-			if err = q.wrap(op, err); isNotFound(err) {
+			if err = q.wrap(op, err); noRows(err) {
 				return nil // the conflict: already stored
 			}
 			return err

@@ -57,7 +57,9 @@ func (s *DB) wrap(op string, err error) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		sentinel = storage.ErrNotFound
-	case errors.Is(err, sql.ErrConnDone):
+	case errors.Is(err, sql.ErrConnDone), errors.Is(err, context.DeadlineExceeded):
+		// A deadline that ran out waiting for a connection or an answer:
+		// to the caller the database is not answering, worth a 503.
 		sentinel = storage.ErrUnavailable
 	case s.dialect.Classify != nil:
 		sentinel = s.dialect.Classify(err)
@@ -172,5 +174,8 @@ func prefixed(alias, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// isNotFound reports whether err is storage.ErrNotFound.
-func isNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }
+// noRows reports whether a query returned no row. It is not the same as
+// errors.Is(err, storage.ErrNotFound), which a foreign key pointing nowhere
+// also satisfies: "INSERT ... ON CONFLICT DO NOTHING RETURNING" tells a
+// duplicate by the missing row, and a bad reference must stay an error.
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

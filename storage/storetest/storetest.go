@@ -1,6 +1,9 @@
 // Package storetest is the conformance suite every storage.Store passes,
 // and helpers that give other packages' tests a fresh store on either
-// engine.
+// engine. The PostgreSQL half needs a server:
+//
+//	SWITCHBOARD_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
+//		go test -race ./storage/...
 package storetest
 
 import (
@@ -24,7 +27,9 @@ type test struct {
 func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	var all []test
 	for _, group := range [][]test{
-		managerTests, teamTests, authTests, clientTests,
+		managerTests, teamTests, authTests, clientTests, candidateTests, mergeTests, dialogTests,
+		messageTests, callLeadTests, eventTests, outboxTests, stateTests, lockerTests, txTests,
+		concurrencyTests,
 	} {
 		all = append(all, group...)
 	}

@@ -106,7 +106,7 @@ const handlers = {
     emit('lists');
   },
 
-  'client.merged'({ loser, survivor }) {
+  'client.merged'({ loser_id, survivor_id, loser = loser_id, survivor = survivor_id }) {
     const l = clientId(loser);
     const s = clientId(survivor);
     for (const d of state.dialogs.values()) {

@@ -1,0 +1,159 @@
+package storetest
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+var eventTests = []test{
+	{"EventLog", testEventLog},
+	{"EventTrim", testEventTrim},
+	{"EventNotify", testEventNotify},
+}
+
+func testEventLog(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	o, n := must2(s.EventBounds(c))(t)
+	eq(t, "empty bounds", [2]int64{o, n}, [2]int64{0, 0})
+	eq(t, "empty log", len(must(s.EventsAfter(c, 0, 10))(t)), 0)
+
+	var evs []storage.Event
+	ok(t, s.Tx(c, func(tx storage.Queries) error {
+		for i, typ := range []string{"dialog.created", "message.created", "dialog.assigned"} {
+			e := storage.Event{Type: typ, At: at(time.Duration(i) * time.Second), Data: json.RawMessage(`{"n":1}`),
+				DialogID: 1, ClientID: 2, TeamID: 3, ManagerID: int64(i)}
+			if err := tx.AppendEvent(c, &e); err != nil {
+				return err
+			}
+			evs = append(evs, e)
+		}
+		return nil
+	}))
+	for i, e := range evs {
+		if e.ID != evs[0].ID+int64(i) {
+			t.Fatalf("ids not consecutive: %d", ids(evs, func(e storage.Event) int64 { return e.ID }))
+		}
+	}
+	eq(t, "after 0", must(s.EventsAfter(c, 0, 10))(t), evs)
+	eq(t, "after first", must(s.EventsAfter(c, evs[0].ID, 10))(t), evs[1:])
+	eq(t, "limit", must(s.EventsAfter(c, 0, 2))(t), evs[:2])
+	eq(t, "after newest", len(must(s.EventsAfter(c, evs[2].ID, 10))(t)), 0)
+
+	// Outside Tx an append is its own transaction; no data is allowed.
+	solo := storage.Event{Type: "presence", At: at(time.Minute)}
+	ok(t, s.AppendEvent(c, &solo))
+	eq(t, "next id", solo.ID, evs[2].ID+1)
+	eq(t, "stored without data", must(s.EventsAfter(c, evs[2].ID, 10))(t), []storage.Event{solo})
+	o, n = must2(s.EventBounds(c))(t)
+	eq(t, "bounds", [2]int64{o, n}, [2]int64{evs[0].ID, solo.ID})
+
+	// A rolled-back append leaves no trace and its id is handed out again.
+	boom := errors.New("boom")
+	err := s.Tx(c, func(tx storage.Queries) error {
+		e := storage.Event{Type: "lost", At: t0}
+		if err := tx.AppendEvent(c, &e); err != nil {
+			return err
+		}
+		return boom
+	})
+	wantErr(t, "rollback", err, boom)
+	next := storage.Event{Type: "kept", At: t0}
+	ok(t, s.AppendEvent(c, &next))
+	eq(t, "no gap after rollback", next.ID, solo.ID+1)
+}
+
+func testEventTrim(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	eq(t, "trim empty", must(s.TrimEvents(c, at(time.Hour)))(t), int64(0))
+	var last storage.Event
+	for i := range 4 {
+		last = storage.Event{Type: "x", At: at(time.Duration(i) * time.Minute)}
+		ok(t, s.AppendEvent(c, &last))
+	}
+	eq(t, "trim the two oldest", must(s.TrimEvents(c, at(2*time.Minute)))(t), int64(2))
+	o, n := must2(s.EventBounds(c))(t)
+	eq(t, "bounds after trim", [2]int64{o, n}, [2]int64{last.ID - 1, last.ID})
+	eq(t, "trim all keeps the newest", must(s.TrimEvents(c, at(time.Hour)))(t), int64(1))
+	o, n = must2(s.EventBounds(c))(t)
+	eq(t, "only the newest left", [2]int64{o, n}, [2]int64{last.ID, last.ID})
+	next := storage.Event{Type: "y", At: at(time.Hour)}
+	ok(t, s.AppendEvent(c, &next))
+	eq(t, "ids never restart", next.ID, last.ID+1)
+}
+
+func testEventNotify(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	select {
+	case id := <-s.Notify():
+		t.Fatalf("notification %d before any event", id)
+	default:
+	}
+	var e storage.Event
+	ok(t, s.Tx(c, func(tx storage.Queries) error {
+		e = storage.Event{Type: "x", At: t0}
+		if err := tx.AppendEvent(c, &e); err != nil {
+			return err
+		}
+		select {
+		case id := <-s.Notify():
+			t.Errorf("notification %d before commit", id)
+		default:
+		}
+		return nil
+	}))
+	waitNotify(t, s, e.ID)
+
+	// A transaction without events, and a rolled-back one, notify nothing.
+	ok(t, s.Tx(c, func(tx storage.Queries) error { return tx.SetState(c, "s", "k", "v") }))
+	_ = s.Tx(c, func(tx storage.Queries) error {
+		x := storage.Event{Type: "lost", At: t0}
+		if err := tx.AppendEvent(c, &x); err != nil {
+			return err
+		}
+		return errors.New("rollback")
+	})
+	select {
+	case id := <-s.Notify():
+		t.Fatalf("notification %d without a commit of events", id)
+	case <-time.After(200 * time.Millisecond):
+	}
+
+	// Several commits before the reader looks: it sees the newest.
+	var newest storage.Event
+	for range 3 {
+		newest = storage.Event{Type: "y", At: t0}
+		ok(t, s.AppendEvent(c, &newest))
+	}
+	waitNotify(t, s, newest.ID)
+}
+
+// waitNotify waits for Notify to report id or a newer one.
+func waitNotify(t *testing.T, s storage.Store, id int64) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case got := <-s.Notify():
+			if got >= id {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no notification of event %d", id)
+		}
+	}
+}
+
+// must2 is must for calls returning two values and an error.
+func must2[A, B any](a A, b B, err error) func(testing.TB) (A, B) {
+	return func(t testing.TB) (A, B) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+}
