@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -55,3 +57,11 @@ func (w *statusWriter) WriteHeader(code int) {
 // Unwrap lets http.ResponseController (and the WebSocket upgrade's
 // Hijack) reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Hijack hands the connection to the WebSocket upgrade. gorilla/websocket
+// asserts http.Hijacker on the writer it is given rather than going
+// through http.ResponseController, so Unwrap alone is not enough: without
+// this every upgrade of /api/v1/stream was answered 500.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
