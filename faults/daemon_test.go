@@ -37,7 +37,6 @@ func baseConfig(dataDir, callbackURL string) daemon.Config {
 	cfg := daemon.DefaultConfig()
 	cfg.DataDir = dataDir
 	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.HTTP.PublicURL = "http://127.0.0.1:0"
 	cfg.HTTP.ShutdownTimeout = 5 * time.Second
 	cfg.Log = daemon.LogConfig{Level: "info", Format: "json"}
 	cfg.Auth.Argon2Memory = 8 * 1024
@@ -79,17 +78,30 @@ func runCLI(t *testing.T, cfgPath string, args ...string) string {
 	return string(out)
 }
 
-var tokenLine = regexp.MustCompile(`token \d+ for \S+: (sbt_\S+)`)
+var (
+	tokenLine    = regexp.MustCompile(`token \d+ for \S+: (sbt_\S+)`)
+	passwordLine = regexp.MustCompile(`created; password: (\S+)`)
+)
 
 // addAgent creates an agent through the CLI and returns an API token for it.
 func addAgent(t *testing.T, cfgPath, login string, capacity int) string {
 	t.Helper()
-	runCLI(t, cfgPath, "agent", "add", login, "--capacity", itoa(capacity))
+	token, _ := addAgentWithPassword(t, cfgPath, login, capacity)
+	return token
+}
+
+// addAgentWithPassword is addAgent also returning the agent's password.
+func addAgentWithPassword(t *testing.T, cfgPath, login string, capacity int) (token, password string) {
+	t.Helper()
+	p := passwordLine.FindStringSubmatch(runCLI(t, cfgPath, "agent", "add", login, "--capacity", itoa(capacity)))
+	if p == nil {
+		t.Fatalf("agent add %s: no password in the output", login)
+	}
 	m := tokenLine.FindStringSubmatch(runCLI(t, cfgPath, "token", "create", login))
 	if m == nil {
 		t.Fatalf("token create %s: no token in the output", login)
 	}
-	return m[1]
+	return m[1], p[1]
 }
 
 // cleanEnv is the test's environment without SWITCHBOARD_ variables, so a
