@@ -14,24 +14,24 @@ import (
 
 // report is the final result, printed as text or JSON.
 type report struct {
-	Target     string             `json:"target"`
-	Duration   float64            `json:"duration_s"`
-	Sent       int64              `json:"sent"`
-	Accepted   int64              `json:"accepted"`
-	Duplicates int64              `json:"duplicates"`
-	AcceptedPS float64            `json:"accepted_per_s"`
-	Errors     map[string]int64   `json:"errors"`
-	Latency    latencySummary     `json:"latency"`
-	Fairness   fairness           `json:"assignments"`
-	Outbox     outboxSummary      `json:"outbox"`
-	Process    *procSummary       `json:"process,omitempty"`
-	Settings   map[string]any     `json:"settings"`
+	Target     string           `json:"target"`
+	Duration   float64          `json:"duration_s"`
+	Sent       int64            `json:"sent"`
+	Accepted   int64            `json:"accepted"`
+	Duplicates int64            `json:"duplicates"`
+	AcceptedPS float64          `json:"accepted_per_s"`
+	Errors     map[string]int64 `json:"errors"`
+	Latency    latencySummary   `json:"latency"`
+	Fairness   fairness         `json:"assignments"`
+	Outbox     outboxSummary    `json:"outbox"`
+	Process    *procSummary     `json:"process,omitempty"`
+	Settings   map[string]any   `json:"settings"`
 }
 
 // latencySummary is the end-to-end latency from a webhook's send to the
 // first frame of its message at a console, in milliseconds.
 type latencySummary struct {
-	Count int64   `json:"count"`
+	Count int64 `json:"count"`
 	// Unseen counts accepted events whose frame no console received
 	// before the end (no console may see them, or the run ended first).
 	Unseen int     `json:"unseen"`
