@@ -31,6 +31,7 @@ type options struct {
 
 	// Consoles.
 	Consoles    int
+	Idle        int
 	Managers    int
 	Capacity    int
 	AnswerRatio float64
@@ -81,6 +82,7 @@ func parseFlags(args []string, w io.Writer) (options, error) {
 	fs.Int64Var(&o.Seed, "seed", 0, "random seed (0 picks one)")
 
 	fs.IntVar(&o.Consoles, "consoles", 4, "manager consoles on the WebSocket stream")
+	fs.IntVar(&o.Idle, "idle", 0, "extra stream connections that only listen, to measure what idle consoles cost")
 	fs.IntVar(&o.Managers, "managers", 4, "in-process: managers to create (consoles are spread over them)")
 	fs.IntVar(&o.Capacity, "capacity", 50, "in-process: each manager's capacity")
 	fs.Float64Var(&o.AnswerRatio, "answer-ratio", 0.2, "share of assigned dialogs a console answers through the API")
@@ -122,7 +124,7 @@ func (o options) validate() error {
 		if o.Channel == "" || o.Secret == "" {
 			errs = append(errs, errors.New("--channel and --secret are required with --url"))
 		}
-		if o.Consoles > 0 && len(o.Tokens) == 0 {
+		if (o.Consoles > 0 || o.Idle > 0) && len(o.Tokens) == 0 {
 			errs = append(errs, errors.New("--token is required for consoles (or --consoles 0)"))
 		}
 	}
@@ -146,8 +148,8 @@ func (o options) validate() error {
 	if o.Clients < 1 {
 		errs = append(errs, errors.New("--clients must be at least 1"))
 	}
-	if o.Consoles < 0 {
-		errs = append(errs, errors.New("--consoles must not be negative"))
+	if o.Consoles < 0 || o.Idle < 0 {
+		errs = append(errs, errors.New("--consoles and --idle must not be negative"))
 	}
 	return errors.Join(errs...)
 }

@@ -24,8 +24,10 @@ type report struct {
 	Latency    latencySummary   `json:"latency"`
 	Fairness   fairness         `json:"assignments"`
 	Outbox     outboxSummary    `json:"outbox"`
-	Process    *procSummary     `json:"process,omitempty"`
-	Settings   map[string]any   `json:"settings"`
+	// IdleConsoles is how many listen-only stream connections were open.
+	IdleConsoles int64          `json:"idle_consoles"`
+	Process      *procSummary   `json:"process,omitempty"`
+	Settings     map[string]any `json:"settings"`
 }
 
 // latencySummary is the end-to-end latency from a webhook's send to the
@@ -137,6 +139,9 @@ func (r report) writeText(w io.Writer) error {
 	fmt.Fprintf(&b, "errors            %s\n", kv(r.Errors))
 	fmt.Fprintf(&b, "assignments       min %d  max %d  %s\n", r.Fairness.Min, r.Fairness.Max, kv(r.Fairness.PerManager))
 	fmt.Fprintf(&b, "outbox            %d replies, %d delivered to the callback (%.1f/s)\n", r.Outbox.Replies, r.Outbox.Delivered, r.Outbox.PerSec)
+	if r.IdleConsoles > 0 {
+		fmt.Fprintf(&b, "idle consoles     %d open stream connections\n", r.IdleConsoles)
+	}
 	if p := r.Process; p != nil {
 		fmt.Fprintf(&b, "process           pid %d  RSS max %.1f MB, end %.1f MB  CPU %.1fs (%.0f%% of one core)%s\n",
 			p.PID, p.RSSMaxMB, p.RSSEndMB, p.CPUSeconds, p.CPUPercent, note(p.Note))

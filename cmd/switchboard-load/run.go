@@ -80,6 +80,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	idle, err := openIdle(consCtx, tg.base, tg.tokens, o.Idle, st)
+	if err != nil {
+		return err
+	}
+	defer idle.wg.Wait()
+
 	// Counting starts now: console set-up is not part of the run.
 	st.reset()
 	sendCtx, stopSending := context.WithTimeout(ctx, o.Duration)
@@ -119,6 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ps = smp.summary(note)
 	}
 	rep := buildReport(tg.name, st.snapshot(), sendTime, ps, settings(o))
+	rep.IdleConsoles = idle.open.Load()
 	if recv == nil {
 		rep.Outbox.Delivered, rep.Outbox.PerSec = -1, 0
 	}
@@ -207,7 +214,7 @@ func progress(ctx context.Context, o options, st *stats, smp *sampler, w io.Writ
 // settings records the run's parameters in the report.
 func settings(o options) map[string]any {
 	s := map[string]any{
-		"rate": o.Rate, "concurrency": o.Concurrency, "consoles": o.Consoles, "clients": o.Clients,
+		"rate": o.Rate, "concurrency": o.Concurrency, "consoles": o.Consoles, "idle": o.Idle, "clients": o.Clients,
 		"new_ratio": o.NewRatio, "dup_ratio": o.DupRatio, "answer_ratio": o.AnswerRatio, "seed": o.Seed,
 	}
 	if o.InProcess != "" {
