@@ -60,11 +60,23 @@ func newBenchRouter(b *testing.B, store string, managers, capacity int) *benchRo
 	return br
 }
 
-// event is an API-channel event from client n, phone written as people do.
+// Names of the benchmark's clients: 20 × 25 of them, so full names repeat
+// (and raise duplicate candidates) as rarely as in a real client base.
+var (
+	benchFirst = []string{"Иван", "Пётр", "Анна", "Мария", "Алексей", "Ольга", "Дмитрий", "Елена", "Сергей", "Наталья",
+		"John", "Mary", "James", "Linda", "Robert", "Susan", "Amir", "Leyla", "Timur", "Vera"}
+	benchLast = []string{"Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
+		"Фёдоров", "Морозов", "Волков", "Orlov", "Makarov", "Nikitin", "Smith", "Johnson", "Brown", "Jones", "Miller",
+		"Davis", "Wilson", "Taylor", "Garcia", "Walker"}
+)
+
+// benchEvent is an API-channel event from client n, phone written as
+// people do.
 func benchEvent(id string, client int) channels.InboundEvent {
+	name := benchFirst[client%len(benchFirst)] + " " + benchLast[(client/len(benchFirst)*7+client)%len(benchLast)]
 	return channels.InboundEvent{
 		Channel: "api:bench", ExternalID: id, SenderID: fmt.Sprintf("c%d", client),
-		From: channels.Contact{Name: fmt.Sprintf("Client %d", client),
+		From: channels.Contact{Name: name,
 			Identities: []channels.Identity{{Kind: channels.Phone, Value: fmt.Sprintf("8 (900) %03d-%02d-%02d", client/10000%1000, client/100%100, client%100)}}},
 		Text: "Hello, is my order on its way?",
 	}

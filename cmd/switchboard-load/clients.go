@@ -49,6 +49,27 @@ func clientPhone(n, variant int) string {
 	return phoneFormats[variant%len(phoneFormats)](digits)
 }
 
+// First and last names the synthetic clients are called by. Real names
+// repeat (many an Ivan, several Petrovs), so clients that share a full
+// name — and are raised as duplicate candidates, as they would be in a
+// real contact centre — happen, but rarely: 40 × 50 names.
+var (
+	firstNames = []string{"Иван", "Пётр", "Анна", "Мария", "Алексей", "Ольга", "Дмитрий", "Елена", "Сергей", "Наталья",
+		"Андрей", "Татьяна", "Михаил", "Ирина", "Николай", "Светлана", "Павел", "Юлия", "Артём", "Ксения",
+		"John", "Mary", "James", "Linda", "Robert", "Susan", "Michael", "Karen", "David", "Laura",
+		"Amir", "Leyla", "Timur", "Aigul", "Rustam", "Dina", "Oleg", "Vera", "Boris", "Zoya"}
+	lastNames = []string{"Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров",
+		"Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев",
+		"Orlov", "Andreev", "Makarov", "Nikitin", "Zakharov", "Zaitsev", "Solovyov", "Borisov", "Yakovlev", "Grigoriev",
+		"Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Taylor", "Clark",
+		"Garcia", "Martin", "Lee", "Walker", "Hall", "Young", "King", "Wright", "Scott", "Green"}
+)
+
+// clientName is client n's name, the same every time.
+func clientName(n int) string {
+	return firstNames[n%len(firstNames)] + " " + lastNames[(n/len(firstNames)*7+n)%len(lastNames)]
+}
+
 // generator makes the event mix: new clients, returning ones and replays.
 // It is shared by the senders, so it locks.
 type generator struct {
@@ -88,7 +109,7 @@ func (g *generator) next() (payload, bool) {
 	g.seq++
 	p := payload{
 		ID:   fmt.Sprintf("%s-%d", g.run, g.seq),
-		From: payloadFrom{Name: fmt.Sprintf("Load Client %d", client), Phone: clientPhone(client, g.rng.IntN(len(phoneFormats)))},
+		From: payloadFrom{Name: clientName(client), Phone: clientPhone(client, g.rng.IntN(len(phoneFormats)))},
 		Text: fmt.Sprintf("Hello, this is message %d: is my order on its way?", g.seq),
 	}
 	if client%3 == 0 {
