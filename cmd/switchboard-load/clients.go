@@ -115,12 +115,20 @@ func (g *generator) next() (payload, bool) {
 	if client%3 == 0 {
 		p.From.Email = fmt.Sprintf("client%d@example.com", client)
 	}
+	return p, false
+}
+
+// stored makes an accepted event available for replays. Only accepted
+// ones: a replay racing its still-unanswered original would be stored as
+// the first delivery and the original answered as its duplicate.
+func (g *generator) stored(p payload) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if len(g.recent) < 1000 {
 		g.recent = append(g.recent, p)
 	} else {
 		g.recent[g.rng.IntN(len(g.recent))] = p
 	}
-	return p, false
 }
 
 // sender posts events to one API channel.
@@ -141,7 +149,9 @@ func (s *sender) run(ctx context.Context, gen *generator, limiter *rate.Limiter)
 		p, dup := gen.next()
 		// The run's end stops new events, not the ones in flight: each
 		// sent event gets its answer counted.
-		s.post(context.WithoutCancel(ctx), p, dup)
+		if s.post(context.WithoutCancel(ctx), p, dup) && !dup {
+			gen.stored(p)
+		}
 	}
 }
 
@@ -151,17 +161,18 @@ type receipt struct {
 	Duplicate bool  `json:"duplicate"`
 }
 
-// post sends one event and counts the outcome.
-func (s *sender) post(ctx context.Context, p payload, dup bool) {
+// post sends one event and counts the outcome, reporting whether the hub
+// accepted it as expected.
+func (s *sender) post(ctx context.Context, p payload, dup bool) bool {
 	body, err := json.Marshal(p)
 	if err != nil {
 		s.stats.fail("encode")
-		return
+		return false
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
 		s.stats.fail("request")
-		return
+		return false
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(api.SignatureHeader, api.Sign(s.secret, body))
@@ -173,7 +184,7 @@ func (s *sender) post(ctx context.Context, p payload, dup bool) {
 	if err != nil {
 		s.stats.forget(p.ID)
 		s.stats.fail(transportKind(err))
-		return
+		return false
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -182,7 +193,7 @@ func (s *sender) post(ctx context.Context, p payload, dup bool) {
 		var rc receipt
 		if json.Unmarshal(b, &rc) != nil {
 			s.stats.fail("bad_receipt")
-			return
+			return false
 		}
 		switch {
 		case rc.Duplicate && dup:
@@ -197,10 +208,12 @@ func (s *sender) post(ctx context.Context, p payload, dup bool) {
 		default:
 			s.stats.accepted.Add(1)
 		}
+		return true
 	default:
 		s.stats.forget(p.ID)
 		s.stats.fail(fmt.Sprintf("http_%d", resp.StatusCode))
 	}
+	return false
 }
 
 // transportKind names a transport failure.

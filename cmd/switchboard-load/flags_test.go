@@ -66,6 +66,7 @@ func TestGeneratorMix(t *testing.T) {
 			t.Fatalf("new event reuses id %s", p.ID)
 		}
 		ids[p.ID] = true
+		g.stored(p)
 	}
 	if dups < n/10 || dups > n*3/10 {
 		t.Errorf("%d replays in %d events, want about 20%%", dups, n)
