@@ -26,6 +26,12 @@ type benchRouter struct {
 }
 
 func newBenchRouter(b *testing.B, store string, managers, capacity int) *benchRouter {
+	return newBenchRouterBatch(b, store, managers, capacity, 1)
+}
+
+// newBenchRouterBatch is newBenchRouter with group commit of up to
+// maxBatch events.
+func newBenchRouterBatch(b *testing.B, store string, managers, capacity, maxBatch int) *benchRouter {
 	b.Helper()
 	ctx := context.Background()
 	st := storetest.Stores()[store](b)
@@ -56,7 +62,7 @@ func newBenchRouter(b *testing.B, store string, managers, capacity int) *benchRo
 		}
 		br.managers = append(br.managers, m)
 	}
-	br.r = router.New(st, norm, blobs, router.Config{DefaultTeam: "bench"})
+	br.r = router.New(st, norm, blobs, router.Config{DefaultTeam: "bench", MaxBatch: maxBatch})
 	return br
 }
 
@@ -146,29 +152,33 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 // BenchmarkIngestParallel runs new-client ingests from 4 goroutines per
-// CPU, as concurrent webhooks arrive: the events/s it reports against
-// BenchmarkIngest's shows how far concurrent ingests overlap their
-// commits.
+// CPU, as concurrent webhooks arrive, each in its own transaction and with
+// group commit (batch-32): the events/s it reports against
+// BenchmarkIngest's shows how far concurrent ingests overlap.
 func BenchmarkIngestParallel(b *testing.B) {
 	for _, store := range []string{"sqlite", "postgres"} {
-		b.Run(store, func(b *testing.B) {
-			br := newBenchRouter(b, store, 10, 1<<30)
-			ctx := context.Background()
-			var seq atomic.Int64
-			b.SetParallelism(4)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					i := int(seq.Add(1))
-					if _, err := br.r.Ingest(ctx, benchEvent(fmt.Sprintf("p%d", i), i)); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		})
+		for _, batch := range []int{1, 32} {
+			b.Run(fmt.Sprintf("%s/batch-%d", store, batch), func(b *testing.B) { benchIngestParallel(b, store, batch) })
+		}
 	}
+}
+
+func benchIngestParallel(b *testing.B, store string, batch int) {
+	br := newBenchRouterBatch(b, store, 10, 1<<30, batch)
+	ctx := context.Background()
+	var seq atomic.Int64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(seq.Add(1))
+			if _, err := br.r.Ingest(ctx, benchEvent(fmt.Sprintf("p%d", i), i)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 // BenchmarkTake times assignment on its own: a manager taking a queued
