@@ -78,6 +78,12 @@ type RouterConfig struct {
 	AwayOnSLA     bool          `yaml:"away_on_sla"`
 	PresenceGrace time.Duration `yaml:"presence_grace"`
 	TimerTick     time.Duration `yaml:"timer_tick"`
+	// MaxBatch is how many concurrent inbound events may share one
+	// transaction (group commit). 0 picks per engine: 32 on SQLite, whose
+	// one writer connection and per-commit flush make sharing pay; 1 on
+	// PostgreSQL, where separate transactions overlap their round trips on
+	// several connections and measured faster (docs/PERFORMANCE.md).
+	MaxBatch int `yaml:"max_batch"`
 }
 
 // AuthConfig sets authentication.

@@ -42,11 +42,15 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 	}
 
 	var rc channels.Receipt
-	err = r.retryTx(ctx, func(tx storage.Queries) error {
-		var err error
-		rc, err = r.ingestTx(ctx, tx, ev, ids, weak, atts)
-		return err
-	})
+	if r.cfg.MaxBatch > 1 {
+		rc, err = r.ingestGrouped(ctx, ev, ids, weak, atts)
+	} else {
+		err = r.retryTx(ctx, func(tx storage.Queries) error {
+			var err error
+			rc, err = r.ingestTx(ctx, tx, ev, ids, weak, atts)
+			return err
+		})
+	}
 	if err != nil {
 		r.metrics.inbound(ev.Channel, "error")
 		return channels.Receipt{}, err
@@ -140,7 +144,25 @@ func (r *Router) storeAttachments(ctx context.Context, in []channels.Attachment)
 	return out, nil
 }
 
+// ingestTx stores one event and appends its events to the log.
 func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, atts []storage.Attachment) (channels.Receipt, error) {
+	var evs pending
+	rc, err := r.ingestEvent(ctx, tx, ev, ids, weak, atts, &evs)
+	if err != nil {
+		return channels.Receipt{}, err
+	}
+	if err := evs.flush(ctx, tx); err != nil {
+		return channels.Receipt{}, err
+	}
+	return rc, nil
+}
+
+// ingestEvent stores one event, adding the log events it causes to evs
+// for the caller to append. Appending last matters on PostgreSQL: the
+// event sequence is one locked row, taken after the team and manager rows
+// as every other transaction takes them, so a group commit that appends
+// once for the whole batch cannot deadlock with them.
+func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, atts []storage.Attachment, evs *pending) (channels.Receipt, error) {
 	if m, err := tx.GetMessageByExternal(ctx, ev.Channel, ev.ExternalID); err == nil {
 		return channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}, nil
 	} else if !errors.Is(err, storage.ErrNotFound) {
@@ -148,12 +170,11 @@ func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.I
 	}
 
 	now := r.now()
-	var evs pending
-	client, err := r.resolveClient(ctx, tx, ev, ids, weak, now, &evs)
+	client, err := r.resolveClient(ctx, tx, ev, ids, weak, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
-	d, isNew, err := r.threadDialog(ctx, tx, ev, client, now, &evs)
+	d, isNew, err := r.threadDialog(ctx, tx, ev, client, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
@@ -178,14 +199,11 @@ func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.I
 	}
 
 	if isNew && !ev.Automated {
-		if d, err = r.distribute(ctx, tx, d, client, 0, now, &evs); err != nil {
+		if d, err = r.distribute(ctx, tx, d, client, 0, now, evs); err != nil {
 			return channels.Receipt{}, err
 		}
 	}
 	evs.add(dialogEvent(event.MessageCreated, d, now, messageData{Message: msg}))
-	if err := evs.flush(ctx, tx); err != nil {
-		return channels.Receipt{}, err
-	}
 	return channels.Receipt{ClientID: client.ID, DialogID: d.ID, MessageID: msg.ID}, nil
 }
 

@@ -42,6 +42,10 @@ type Config struct {
 	AwayOnSLA bool
 	// CandidateScan bounds how many clients a weak-signal check compares.
 	CandidateScan int
+	// MaxBatch bounds how many concurrent inbound events share one
+	// transaction (group commit, see group.go). 0 or 1 gives every event
+	// a transaction of its own.
+	MaxBatch int
 }
 
 // Router is the one writer of clients, dialogs and assignments.
@@ -55,6 +59,8 @@ type Router struct {
 	now     func() time.Time
 	// kickOutbox wakes the outbox worker after a reply is enqueued.
 	kickOutbox func()
+	// group queues concurrent ingests for a shared transaction.
+	group grouper
 }
 
 // Option configures a Router.

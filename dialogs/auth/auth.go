@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard-hub/switchboard/storage"
@@ -74,7 +75,13 @@ type Service struct {
 	now        func() time.Time
 	// dummyHash is checked for unknown logins so that a wrong login costs
 	// as much time as a wrong password and does not reveal which exists.
+	// It is made at the first login rather than at start: one argon2id
+	// hash holds its whole memory cost (64 MiB by default) and a few
+	// hundred milliseconds of CPU, which a daemon nobody logs into yet
+	// should not pay in start-up time and resident memory.
+	dummyOnce sync.Once
 	dummyHash string
+	params    Params
 }
 
 // Config holds authentication settings.
@@ -97,9 +104,15 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Params == (Params{}) {
 		cfg.Params = DefaultParams
 	}
-	dummy, _ := HashPassword(RandomToken(16), cfg.Params)
 	return &Service{store: store, throttle: cfg.Throttle, sessionTTL: cfg.SessionTTL, secure: cfg.SecureCookies,
-		now: func() time.Time { return time.Now().UTC() }, dummyHash: dummy}
+		now: func() time.Time { return time.Now().UTC() }, params: cfg.Params}
+}
+
+// dummy returns the hash checked for unknown logins, making it on first
+// use.
+func (s *Service) dummy() string {
+	s.dummyOnce.Do(func() { s.dummyHash, _ = HashPassword(RandomToken(16), s.params) })
+	return s.dummyHash
 }
 
 // Hash returns the SHA-256 hex of a token; only hashes are stored, so a
@@ -117,9 +130,12 @@ func (s *Service) Login(ctx context.Context, login, password, ip string) (storag
 	if !s.throttle.Allow(strings.ToLower(login), ip, now) {
 		return storage.Manager{}, "", "", ErrThrottled
 	}
+	// Made before the lookup, so the first login costs the same whether
+	// or not its account exists.
+	dummy := s.dummy()
 	m, err := s.store.GetManagerByLogin(ctx, login)
 	if errors.Is(err, storage.ErrNotFound) {
-		_, _ = CheckPassword(s.dummyHash, password)
+		_, _ = CheckPassword(dummy, password)
 		return storage.Manager{}, "", "", ErrBadCredentials
 	}
 	if err != nil {

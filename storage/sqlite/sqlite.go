@@ -91,9 +91,12 @@ func classify(err error) error {
 		return storage.ErrNotFound
 	}
 	switch c & 0xff { // the primary code of an extended one
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
-		// Another process holds the file past busy_timeout, or the disk
-		// is gone or full: worth a 503 and a retry later.
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
+		sqlite3.SQLITE_READONLY:
+		// Another process holds the file past busy_timeout, the disk is
+		// gone or full, or the file cannot be written (permissions, a
+		// read-only mount): worth a 503 and a retry once the operator
+		// fixed it, not a 500 that senders may take as final.
 		return storage.ErrUnavailable
 	}
 	return nil

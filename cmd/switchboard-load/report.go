@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// report is the final result, printed as text or JSON.
+type report struct {
+	Target     string           `json:"target"`
+	Duration   float64          `json:"duration_s"`
+	Sent       int64            `json:"sent"`
+	Accepted   int64            `json:"accepted"`
+	Duplicates int64            `json:"duplicates"`
+	AcceptedPS float64          `json:"accepted_per_s"`
+	Errors     map[string]int64 `json:"errors"`
+	Latency    latencySummary   `json:"latency"`
+	Fairness   fairness         `json:"assignments"`
+	Outbox     outboxSummary    `json:"outbox"`
+	// IdleConsoles is how many listen-only stream connections were open.
+	IdleConsoles int64          `json:"idle_consoles"`
+	Process      *procSummary   `json:"process,omitempty"`
+	Settings     map[string]any `json:"settings"`
+}
+
+// latencySummary is the end-to-end latency from a webhook's send to the
+// first frame of its message at a console, in milliseconds.
+type latencySummary struct {
+	Count int64 `json:"count"`
+	// Unseen counts accepted events whose frame no console received
+	// before the end (no console may see them, or the run ended first).
+	Unseen int     `json:"unseen"`
+	P50    float64 `json:"p50_ms"`
+	P95    float64 `json:"p95_ms"`
+	P99    float64 `json:"p99_ms"`
+	Max    float64 `json:"max_ms"`
+}
+
+// fairness is how evenly new dialogs went to the managers.
+type fairness struct {
+	PerManager map[string]int64 `json:"per_manager"`
+	Min        int64            `json:"min"`
+	Max        int64            `json:"max"`
+}
+
+// outboxSummary is what the local callback receiver saw of replies.
+type outboxSummary struct {
+	Replies   int64   `json:"replies"`
+	Delivered int64   `json:"delivered"`
+	PerSec    float64 `json:"delivered_per_s"`
+}
+
+// percentile returns the p-th percentile (0-100) of sorted samples by the
+// nearest-rank method: the smallest sample with at least p% of samples at
+// or below it. Zero samples give zero.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	rank = min(max(rank, 1), len(sorted))
+	return sorted[rank-1]
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Millisecond)*100) / 100 }
+
+// summarize turns samples into the latency summary.
+func summarize(samples []time.Duration, unseen int) latencySummary {
+	sorted := slices.Clone(samples)
+	slices.Sort(sorted)
+	l := latencySummary{Count: int64(len(sorted)), Unseen: unseen}
+	if len(sorted) > 0 {
+		l.P50, l.P95, l.P99 = ms(percentile(sorted, 50)), ms(percentile(sorted, 95)), ms(percentile(sorted, 99))
+		l.Max = ms(sorted[len(sorted)-1])
+	}
+	return l
+}
+
+// spread returns the fewest and most assignments over the managers.
+func spread(per map[string]int64) fairness {
+	f := fairness{PerManager: per}
+	first := true
+	for _, n := range per {
+		if first || n < f.Min {
+			f.Min = n
+		}
+		if first || n > f.Max {
+			f.Max = n
+		}
+		first = false
+	}
+	return f
+}
+
+// buildReport assembles the report from the final snapshot. sendTime is
+// how long events were sent (the rate's denominator); outbox throughput is
+// over the whole run, since replies trail the last event.
+func buildReport(target string, snap snapshot, sendTime time.Duration, proc *procSummary, settings map[string]any) report {
+	r := report{
+		Target: target, Duration: round2(sendTime.Seconds()),
+		Sent: snap.Sent, Accepted: snap.Accepted, Duplicates: snap.Duplicates,
+		Errors: snap.Errors, Latency: summarize(snap.Latencies, snap.Pending),
+		Fairness: spread(snap.PerManager), Process: proc, Settings: settings,
+		Outbox: outboxSummary{Replies: snap.Replies, Delivered: snap.Delivered},
+	}
+	if s := sendTime.Seconds(); s > 0 {
+		r.AcceptedPS = round2(float64(snap.Accepted) / s)
+	}
+	if s := snap.Elapsed.Seconds(); s > 0 {
+		r.Outbox.PerSec = round2(float64(snap.Delivered) / s)
+	}
+	return r
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// writeJSON prints the report as indented JSON.
+func (r report) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// writeText prints the report for people.
+func (r report) writeText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "target            %s\n", r.Target)
+	fmt.Fprintf(&b, "sent              %d events in %.1fs (%d accepted, %d duplicates answered 200)\n", r.Sent, r.Duration, r.Accepted, r.Duplicates)
+	fmt.Fprintf(&b, "accepted          %.1f events/s\n", r.AcceptedPS)
+	fmt.Fprintf(&b, "latency           p50 %.1fms  p95 %.1fms  p99 %.1fms  max %.1fms  (%d measured, %d without a frame)\n",
+		r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max, r.Latency.Count, r.Latency.Unseen)
+	fmt.Fprintf(&b, "errors            %s\n", kv(r.Errors))
+	fmt.Fprintf(&b, "assignments       min %d  max %d  %s\n", r.Fairness.Min, r.Fairness.Max, kv(r.Fairness.PerManager))
+	fmt.Fprintf(&b, "outbox            %d replies, %d delivered to the callback (%.1f/s)\n", r.Outbox.Replies, r.Outbox.Delivered, r.Outbox.PerSec)
+	if r.IdleConsoles > 0 {
+		fmt.Fprintf(&b, "idle consoles     %d open stream connections\n", r.IdleConsoles)
+	}
+	if p := r.Process; p != nil {
+		fmt.Fprintf(&b, "process           pid %d  RSS max %.1f MB, end %.1f MB  CPU %.1fs (%.0f%% of one core)%s\n",
+			p.PID, p.RSSMaxMB, p.RSSEndMB, p.CPUSeconds, p.CPUPercent, note(p.Note))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func note(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "  [" + s + "]"
+}
+
+// kv prints a map in key order, "none" when empty.
+func kv(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatInt(m[k], 10)
+	}
+	return strings.Join(parts, " ")
+}
+
+// progressLine is the once-a-second status: totals and the last second's
+// rate.
+func progressLine(now, prev snapshot, rssMB float64) string {
+	dt := (now.Elapsed - prev.Elapsed).Seconds()
+	rate := 0.0
+	if dt > 0 {
+		rate = float64(now.Accepted-prev.Accepted) / dt
+	}
+	var errs int64
+	for _, n := range now.Errors {
+		errs += n
+	}
+	recent := now.Latencies[len(prev.Latencies):]
+	sorted := slices.Clone(recent)
+	slices.Sort(sorted)
+	line := fmt.Sprintf("%5.0fs  sent %d  accepted %d (%.0f/s)  dup %d  errors %d  frames %d  p99 %.1fms  replies %d/%d",
+		now.Elapsed.Seconds(), now.Sent, now.Accepted, rate, now.Duplicates, errs, now.Frames,
+		ms(percentile(sorted, 99)), now.Delivered, now.Replies)
+	if rssMB > 0 {
+		line += fmt.Sprintf("  rss %.0fMB", rssMB)
+	}
+	return line
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// drainWait bounds how long the tool waits after the last event for the
+// frames and reply deliveries still on their way.
+const drainWait = 10 * time.Second
+
+// run is the whole command: parse, set up the target, consoles and
+// senders, show progress, report.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if o.Seed == 0 {
+		o.Seed = time.Now().UnixNano()
+	}
+	st := newStats()
+
+	var recv *receiver
+	if o.InProcess != "" || o.CallbackListen != "" {
+		addr := o.CallbackListen
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if recv, err = startReceiver(addr, st); err != nil {
+			return fmt.Errorf("callback receiver: %w", err)
+		}
+		defer recv.Close()
+	}
+
+	tg, pid, note, err := setupTarget(ctx, o, recv, stderr)
+	if err != nil {
+		return err
+	}
+	if tg.stop != nil {
+		defer func() {
+			if serr := tg.stop(); serr != nil {
+				fmt.Fprintln(stderr, "switchboard-load: stopping the daemon:", serr)
+			}
+		}()
+	}
+	var smp *sampler
+	if pid > 0 {
+		if smp, err = newSampler(pid); err != nil {
+			return fmt.Errorf("read /proc/%d: %w", pid, err)
+		}
+	}
+
+	client := &http.Client{
+		Timeout:   o.Timeout,
+		Transport: &http.Transport{MaxIdleConns: o.Concurrency + o.Consoles*2 + 8, MaxIdleConnsPerHost: o.Concurrency + o.Consoles*2 + 8, IdleConnTimeout: time.Minute},
+	}
+	consCtx, cancelConsoles := context.WithCancel(ctx)
+	consoles, err := startConsoles(consCtx, o, tg, client, st)
+	stopConsoles := func() {
+		cancelConsoles()
+		consoles.Wait()
+	}
+	defer stopConsoles()
+	if err != nil {
+		return err
+	}
+
+	idle, err := openIdle(consCtx, tg.base, tg.tokens, o.Idle, st)
+	if err != nil {
+		return err
+	}
+	defer idle.wg.Wait()
+
+	// Counting starts now: console set-up is not part of the run.
+	st.reset()
+	sendCtx, stopSending := context.WithTimeout(ctx, o.Duration)
+	defer stopSending()
+	var limiter *rate.Limiter
+	if o.Rate > 0 {
+		limiter = rate.NewLimiter(rate.Limit(o.Rate), 1)
+	}
+	gen := newGenerator(uint64(o.Seed), "load-"+randomHex(4), o.Clients, o.NewRatio, o.DupRatio)
+	snd := &sender{url: tg.base + "/hooks/api/" + tg.channel, secret: tg.secret, client: client, stats: st}
+	var wg sync.WaitGroup
+	for range o.Concurrency {
+		wg.Go(func() { snd.run(sendCtx, gen, limiter) })
+	}
+	progressDone := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		progress(sendCtx, o, st, smp, stderr)
+	}()
+	wg.Wait()
+	sendTime := time.Since(st.start)
+	<-progressDone
+
+	// Let frames and replies still in flight arrive, then stop.
+	deadline := time.Now().Add(drainWait)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		s := st.snapshot()
+		if s.Pending == 0 && (recv == nil || s.Delivered >= s.Replies) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stopConsoles()
+
+	var ps *procSummary
+	if smp != nil {
+		ps = smp.summary(note)
+	}
+	rep := buildReport(tg.name, st.snapshot(), sendTime, ps, settings(o))
+	rep.IdleConsoles = idle.open.Load()
+	if recv == nil {
+		rep.Outbox.Delivered, rep.Outbox.PerSec = -1, 0
+	}
+	if o.JSON {
+		return rep.writeJSON(stdout)
+	}
+	return rep.writeText(stdout)
+}
+
+// setupTarget starts the in-process daemon or describes the remote one,
+// returning the process to sample (0 for none) and a note on the sample.
+func setupTarget(ctx context.Context, o options, recv *receiver, stderr io.Writer) (*target, int, string, error) {
+	if o.InProcess != "" {
+		tg, err := startInProcess(ctx, o, recv.URL(), stderr)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		return tg, os.Getpid(), "in-process: includes the load generator itself", nil
+	}
+	tg := &target{name: o.URL, base: strings.TrimRight(o.URL, "/"), channel: o.Channel, secret: o.Secret, tokens: o.Tokens}
+	return tg, o.PID, "", nil
+}
+
+// startConsoles prepares every console and waits until each follows the
+// stream live, so no event of the run is sent before they listen. The
+// returned group ends when the consoles have stopped after ctx ends.
+func startConsoles(ctx context.Context, o options, tg *target, client *http.Client, st *stats) (*sync.WaitGroup, error) {
+	var wg sync.WaitGroup
+	if o.Consoles == 0 {
+		return &wg, nil
+	}
+	if len(tg.tokens) == 0 {
+		return &wg, errors.New("no tokens for the consoles")
+	}
+	var live []chan struct{}
+	for i := range o.Consoles {
+		c := &console{base: tg.base, token: tg.tokens[i%len(tg.tokens)], stats: st, client: client,
+			answer: o.AnswerRatio, close: o.Close, rng: rand.New(rand.NewPCG(uint64(o.Seed), uint64(i)))}
+		if err := c.prepare(ctx); err != nil {
+			return &wg, fmt.Errorf("console %d: %w", i+1, err)
+		}
+		ch := make(chan struct{})
+		live = append(live, ch)
+		wg.Go(func() { c.run(ctx, ch) })
+	}
+	timeout := time.After(30 * time.Second)
+	for i, ch := range live {
+		select {
+		case <-ch:
+		case <-timeout:
+			return &wg, fmt.Errorf("console %d did not connect to the stream within 30s", i+1)
+		case <-ctx.Done():
+			return &wg, ctx.Err()
+		}
+	}
+	return &wg, nil
+}
+
+// progress prints one line a second until ctx ends.
+func progress(ctx context.Context, o options, st *stats, smp *sampler, w io.Writer) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	prev := st.snapshot()
+	for {
+		select {
+		case <-ctx.Done():
+			if !o.Quiet {
+				fmt.Fprintln(w)
+			}
+			return
+		case <-t.C:
+		}
+		rss := 0.0
+		if smp != nil {
+			smp.sample()
+			rss = smp.rssMB()
+		}
+		now := st.snapshot()
+		if !o.Quiet {
+			fmt.Fprintf(w, "\r%s", progressLine(now, prev, rss))
+		}
+		prev = now
+	}
+}
+
+// settings records the run's parameters in the report.
+func settings(o options) map[string]any {
+	s := map[string]any{
+		"rate": o.Rate, "concurrency": o.Concurrency, "consoles": o.Consoles, "idle": o.Idle, "clients": o.Clients,
+		"new_ratio": o.NewRatio, "dup_ratio": o.DupRatio, "answer_ratio": o.AnswerRatio, "seed": o.Seed,
+	}
+	if o.InProcess != "" {
+		s["managers"], s["capacity"] = o.Managers, o.Capacity
+	}
+	return s
+}

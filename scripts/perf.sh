@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Measure Switchboard against the storage floor and the targets in
+# docs/PERFORMANCE.md, on this machine, in one run:
+#
+#   PostgreSQL  pgbench (one single-row INSERT per transaction) vs the hub's
+#               ingest at the same concurrency, on a throwaway database of the
+#               server in PG_SERVER; end-to-end p99 at 1,000 events/s.
+#   SQLite      a single-row insert loop (scripts/sqlitefloor) vs the hub's
+#               ingest; start-up time and idle RSS; commit-to-frame with 500
+#               consoles; RSS with 10,000 idle WebSockets.
+#   Go benches  identity lookup at 10,000 clients (and 1,000,000 with
+#               MILLION=1); round-robin fairness over 10,000 dialogs.
+#
+# The daemon runs as its own process (the switchboard binary) so that RSS
+# and CPU are the daemon's alone; the load tool runs beside it, as pgbench
+# runs beside PostgreSQL.
+#
+# Settings (environment): DURATION seconds per throughput run [20],
+# CONCURRENCY [8], PG_SERVER [postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable],
+# CONSOLES [500], IDLE [10000], MILLION [0], PORT [18480].
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-20}
+CONCURRENCY=${CONCURRENCY:-8}
+PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+CONSOLES=${CONSOLES:-500}
+IDLE=${IDLE:-10000}
+MILLION=${MILLION:-0}
+PORT=${PORT:-18480}
+CBPORT=$((PORT + 1))
+SECRET=perf-secret-0123456789abcdef
+
+work=$(mktemp -d)
+dpid=""
+pgdb=""
+cleanup() {
+  [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null || true
+  [ -n "$pgdb" ] && psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $pgdb" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '\n== %s\n' "$*" >&2; }
+# jget KEY FILE: the first numeric value of "KEY": in an indented JSON report.
+jget() { sed -n "s/.*\"$1\": \\(-\\{0,1\\}[0-9.e+]*\\).*/\\1/p" "$2" | head -n 1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+now_ms() { date +%s%3N; }
+
+say "building"
+go build -o "$work/switchboard" ./cmd/switchboard
+go build -o "$work/switchboard-load" ./cmd/switchboard-load
+go build -o "$work/sqlitefloor" ./scripts/sqlitefloor
+
+# config DRIVER URL: writes the daemon's configuration for this run.
+config() {
+  cat >"$work/config.yaml" <<YAML
+data_dir: $work/data
+http: {addr: "127.0.0.1:$PORT"}
+log: {level: warn}
+storage: {driver: $1, url: "$2"}
+channels:
+  api:
+    - {name: load, secret: $SECRET, callback_url: "http://127.0.0.1:$CBPORT/callback"}
+YAML
+  rm -rf "$work/data"
+}
+
+# agents: four agents with room for the whole run, and their tokens.
+agents() {
+  tokens=""
+  for i in 1 2 3 4; do
+    "$work/switchboard" --config "$work/config.yaml" agent add "load$i" --capacity 100000 >/dev/null
+    t=$("$work/switchboard" --config "$work/config.yaml" token create "load$i" | awk '{print $NF}')
+    tokens="${tokens:+$tokens,}$t"
+  done
+}
+
+# start: runs the daemon and waits for /readyz; sets dpid and startup_ms.
+start() {
+  local t0
+  t0=$(now_ms)
+  "$work/switchboard" --config "$work/config.yaml" serve >"$work/daemon.log" 2>&1 &
+  dpid=$!
+  for _ in $(seq 3000); do
+    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+    sleep 0.01
+  done
+  curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { cat "$work/daemon.log" >&2; exit 1; }
+  startup_ms=$(($(now_ms) - t0))
+}
+
+stop() { kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=""; }
+
+# load NAME ARGS...: one load-tool run against the daemon, report in $work/NAME.json.
+load() {
+  local name=$1
+  shift
+  "$work/switchboard-load" --url "http://127.0.0.1:$PORT" --channel load --secret "$SECRET" --token "$tokens" \
+    --callback-listen "127.0.0.1:$CBPORT" --pid "$dpid" --json --quiet "$@" >"$work/$name.json"
+  printf '%s: %s events/s accepted, p99 %s ms, errors: %s\n' "$name" "$(jget accepted_per_s "$work/$name.json")" \
+    "$(jget p99_ms "$work/$name.json")" "$(sed -n '/"errors"/,/}/p' "$work/$name.json" | tr -d ' \n')" >&2
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_tps="" pg_hub="" pg_p99_1000="" pg_rate_1000=""
+if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
+  pgdb="perf_$(date +%s)_$$"
+  psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
+  # The same server, the throwaway database instead of the URL's one.
+  pgurl=$(echo "$PG_SERVER" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$pgdb#")
+
+  say "PostgreSQL floor: pgbench, one single-row INSERT per transaction, $CONCURRENCY clients, ${DURATION}s"
+  psql "$pgurl" -qc "CREATE TABLE floor (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL, created_at BIGINT NOT NULL)"
+  echo "INSERT INTO floor (payload, created_at) VALUES ('Hello, is my order on its way?', 0);" >"$work/insert.sql"
+  pgbench -n -f "$work/insert.sql" -c "$CONCURRENCY" -j 2 -T "$DURATION" "$pgurl" >"$work/pgbench.txt" 2>&1
+  pg_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.txt" | head -n 1)
+  echo "pgbench: $pg_tps tps" >&2
+
+  config postgres "$pgurl"
+  agents
+  start
+  say "PostgreSQL hub ingest, flat out, $CONCURRENCY senders, ${DURATION}s"
+  load pg-flat --rate 0 --concurrency "$CONCURRENCY" --duration "${DURATION}s" --consoles 4
+  pg_hub=$(jget accepted_per_s "$work/pg-flat.json")
+  say "PostgreSQL hub at 1,000 events/s"
+  load pg-1000 --rate 1000 --concurrency 64 --duration "${DURATION}s" --consoles 4
+  pg_rate_1000=$(jget accepted_per_s "$work/pg-1000.json")
+  pg_p99_1000=$(jget p99_ms "$work/pg-1000.json")
+  stop
+else
+  echo "PostgreSQL at $PG_SERVER does not answer; skipping its part" >&2
+fi
+
+# -------------------------------------------------------------------- SQLite
+say "SQLite floor: single-row insert transactions, $CONCURRENCY goroutines, ${DURATION}s"
+"$work/sqlitefloor" --concurrency "$CONCURRENCY" --duration "${DURATION}s" --dir "$work" --json >"$work/floor.json"
+sq_floor=$(sed -n 's/.*"inserts_per_s":\([0-9.]*\).*/\1/p' "$work/floor.json")
+echo "floor: $sq_floor inserts/s" >&2
+
+config sqlite ""
+agents
+start
+sleep 3 # let start-up garbage be collected: this is the idle figure
+sq_startup=$startup_ms
+sq_idle_rss=$(rss_mb "$dpid")
+echo "start-up to ready: ${sq_startup} ms, idle RSS ${sq_idle_rss} MB" >&2
+say "SQLite hub ingest, flat out, $CONCURRENCY senders, ${DURATION}s"
+load sq-flat --rate 0 --concurrency "$CONCURRENCY" --duration "${DURATION}s" --consoles 4
+sq_hub=$(jget accepted_per_s "$work/sq-flat.json")
+say "SQLite hub, $CONSOLES consoles at 100 events/s"
+load sq-consoles --rate 100 --concurrency 16 --duration "${DURATION}s" --consoles "$CONSOLES"
+sq_cons_p99=$(jget p99_ms "$work/sq-consoles.json")
+stop
+
+config sqlite ""
+agents
+start
+say "SQLite hub with $IDLE idle consoles"
+load sq-idle --rate 5 --concurrency 2 --duration 10s --consoles 0 --idle "$IDLE"
+sq_idle_conns=$(jget idle_consoles "$work/sq-idle.json")
+sq_idle_conn_rss=$(jget rss_max_mb "$work/sq-idle.json")
+stop
+
+# ---------------------------------------------------------------- Go benches
+say "identity lookup benchmarks"
+export SWITCHBOARD_TEST_DATABASE_URL="${SWITCHBOARD_TEST_DATABASE_URL:-$PG_SERVER}"
+lookup() {
+  SWITCHBOARD_BENCH_CLIENTS=$1 go test ./storage/sqldb -run '^$' -bench 'IdentityLookup' -benchtime 20000x -timeout 60m 2>&1 |
+    grep '^Benchmark' | sed "s/^/$1 clients: /" >&2
+}
+lookup 10000
+[ "$MILLION" = 1 ] && lookup 1000000
+say "round-robin fairness over 10,000 dialogs, 10 managers (SQLite)"
+go test ./router -run '^$' -bench 'RoundRobinFairness/sqlite' -benchtime 10000x -timeout 30m 2>&1 | grep '^Benchmark' >&2
+
+# ------------------------------------------------------------------- summary
+say "summary ($(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s runs)"
+{
+  if [ -n "$pg_tps" ]; then
+    printf 'postgres  pgbench single-row INSERT tps   %10s\n' "$pg_tps"
+    printf 'postgres  hub ingest events/s            %10s   ratio %s (target >= 1.0)\n' "$pg_hub" "$(ratio "$pg_hub" "$pg_tps")"
+    printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms)\n' "$pg_rate_1000" "$pg_p99_1000"
+  fi
+  printf 'sqlite    single-row insert loop /s      %10s\n' "$sq_floor"
+  printf 'sqlite    hub ingest events/s            %10s   ratio %s\n' "$sq_hub" "$(ratio "$sq_hub" "$sq_floor")"
+  printf 'sqlite    %s consoles, 100/s: p99         %10s ms (target < 20 ms commit-to-frame)\n' "$CONSOLES" "$sq_cons_p99"
+  printf 'sqlite    %s idle WebSockets: RSS       %10s MB (target < 250 MB)\n' "$sq_idle_conns" "$sq_idle_conn_rss"
+  printf 'sqlite    idle RSS                       %10s MB (target < 50 MB)\n' "$sq_idle_rss"
+  printf 'sqlite    start-up to ready              %10s ms (target < 1000 ms)\n' "$sq_startup"
+}

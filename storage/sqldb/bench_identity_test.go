@@ -1,0 +1,139 @@
+package sqldb_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/storage"
+	"github.com/switchboard-hub/switchboard/storage/storetest"
+)
+
+// EnvBenchClients sets how many clients the identity benchmarks load. The
+// default keeps a benchmark run short; the targets are stated for a
+// million:
+//
+//	SWITCHBOARD_BENCH_CLIENTS=1000000 go test ./storage/sqldb -run '^$' -bench IdentityLookup -benchtime 20000x
+const EnvBenchClients = "SWITCHBOARD_BENCH_CLIENTS"
+
+// benchClients reads EnvBenchClients (default 20,000).
+func benchClients(b *testing.B) int {
+	n := 20000
+	if v := os.Getenv(EnvBenchClients); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("%s=%q: want a positive number", EnvBenchClients, v)
+		}
+	}
+	return n
+}
+
+// benchPhone is client i's phone identity as the router stores it.
+func benchPhone(i int) string { return fmt.Sprintf("+7900%07d", i) }
+
+// bulkLoad inserts n clients with one phone identity each, in multi-row
+// INSERTs inside a few transactions: loading a million rows one statement
+// at a time would take longer than the benchmark.
+func bulkLoad(b *testing.B, db *sql.DB, n int) {
+	b.Helper()
+	ctx := context.Background()
+	const batch = 500
+	now := time.Now().UnixMilli()
+	start := time.Now()
+	for lo := 1; lo <= n; lo += batch * 20 {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for blo := lo; blo < lo+batch*20 && blo <= n; blo += batch {
+			hi := min(blo+batch-1, n)
+			var cl, id strings.Builder
+			var cargs, iargs []any
+			cl.WriteString(`INSERT INTO clients (id, kind, name, search_text, created_at, updated_at) VALUES `)
+			id.WriteString(`INSERT INTO identities (kind, value, client_id, created_at) VALUES `)
+			for i := blo; i <= hi; i++ {
+				if i > blo {
+					cl.WriteString(", ")
+					id.WriteString(", ")
+				}
+				p := len(cargs)
+				fmt.Fprintf(&cl, "($%d, 'person', $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5)
+				name := "Client " + strconv.Itoa(i)
+				cargs = append(cargs, i, name, strings.ToLower(name), now, now)
+				q := len(iargs)
+				fmt.Fprintf(&id, "('phone', $%d, $%d, $%d)", q+1, q+2, q+3)
+				iargs = append(iargs, benchPhone(i), i, now)
+			}
+			if _, err := tx.ExecContext(ctx, cl.String(), cargs...); err != nil {
+				_ = tx.Rollback()
+				b.Fatal(err)
+			}
+			if _, err := tx.ExecContext(ctx, id.String(), iargs...); err != nil {
+				_ = tx.Rollback()
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Fresh statistics, as autovacuum or ANALYZE would give a table of
+	// this size in production.
+	_, _ = db.ExecContext(ctx, `ANALYZE`)
+	b.Logf("loaded %d clients in %s", n, time.Since(start).Round(time.Millisecond))
+}
+
+// BenchmarkIdentityLookup times FindIdentities, the router's first query
+// of every ingest, against a table of benchClients clients: a phone that
+// is there (a returning client) and one that is not (a new client). It
+// reports the median and 99th percentile per lookup beside ns/op.
+func BenchmarkIdentityLookup(b *testing.B) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name, func(b *testing.B) {
+			st := storetest.Stores()[name](b)
+			n := benchClients(b)
+			bulkLoad(b, st.(interface{ SQL() *sql.DB }).SQL(), n)
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(1, 2))
+			for _, c := range []struct {
+				name string
+				hit  bool
+			}{{"hit", true}, {"miss", false}} {
+				b.Run(c.name, func(b *testing.B) {
+					lat := make([]time.Duration, 0, 1<<16)
+					b.ReportAllocs()
+					for b.Loop() {
+						i := rng.IntN(n) + 1
+						if !c.hit {
+							i += n
+						}
+						t0 := time.Now()
+						got, err := st.FindIdentities(ctx, []storage.Identity{{Kind: "phone", Value: benchPhone(i)}})
+						lat = append(lat, time.Since(t0))
+						if err != nil || (len(got) == 1) != c.hit {
+							b.Fatalf("lookup %d: %v %v", i, got, err)
+						}
+					}
+					reportPercentiles(b, lat)
+				})
+			}
+		})
+	}
+}
+
+// reportPercentiles adds p50 and p99 in microseconds to the result.
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
+	b.ReportMetric(float64(lat[(len(lat)*99)/100].Nanoseconds())/1e3, "p99-µs")
+}
