@@ -31,6 +31,7 @@ type Config struct {
 	Router   RouterConfig   `yaml:"router"`
 	Outbox   outbox.Config  `yaml:"outbox"`
 	Auth     AuthConfig     `yaml:"auth"`
+	Events   EventsConfig   `yaml:"events"`
 	Channels ChannelsConfig `yaml:"channels"`
 }
 
@@ -86,6 +87,14 @@ type RouterConfig struct {
 	MaxBatch int `yaml:"max_batch"`
 }
 
+// EventsConfig sets the event log's retention.
+type EventsConfig struct {
+	// Retention is how long events are kept: how long a disconnected
+	// console or webhook consumer can stay away and still resume. 0 keeps
+	// them forever.
+	Retention time.Duration `yaml:"retention"`
+}
+
 // AuthConfig sets authentication.
 type AuthConfig struct {
 	SessionTTL time.Duration `yaml:"session_ttl"`
@@ -105,6 +114,7 @@ func DefaultConfig() Config {
 		Identity: IdentityConfig{DefaultRegion: "RU"},
 		Router:   RouterConfig{PresenceGrace: 60 * time.Second, TimerTick: time.Second},
 		Auth:     AuthConfig{SessionTTL: 12 * time.Hour, Argon2Memory: 64 * 1024, Argon2Time: 1},
+		Events:   EventsConfig{Retention: 30 * 24 * time.Hour},
 	}
 }
 
