@@ -91,6 +91,15 @@ func TestCannedResponseWithFile(t *testing.T) {
 	anna.click(tid("canned-save"))
 	anna.waitJS("the saved response lists its file", `!!document.querySelector('[data-testid="canned-row"] [data-testid="canned-row-files"]')`)
 
+	// A knowledge-base snippet is kept and listed as such.
+	anna.do("fill in a knowledge-base snippet",
+		chromedp.SendKeys(chromedp.CSS(tid("canned-title")), "Payment terms"),
+		chromedp.SetValue(chromedp.CSS(tid("canned-kind")), "snippet"),
+		chromedp.SendKeys(chromedp.CSS(tid("canned-text")), "We accept bank transfer within 5 days."),
+	)
+	anna.click(tid("canned-save"))
+	anna.waitJS("the snippet is listed as knowledge base", `[...document.querySelectorAll('[data-testid="canned-row"]')].some((r) => r.textContent.includes('Payment terms') && r.querySelector('[data-testid="canned-row-kind"]'))`)
+
 	anna.click(tid("nav-inbox"))
 	h.post("canned-1", "Irina Belova", "+79123456707", "What are your prices?")
 	id := anna.waitDialog("Irina Belova")

@@ -202,6 +202,9 @@ export default {
   'scope.personal': 'Only me',
   'scope.team': 'My team',
   'scope.global': 'Everyone',
+  'canned.kind': 'Kind',
+  'kind.canned': 'Reply template',
+  'kind.snippet': 'Knowledge base',
 
   'help.title': 'Keyboard shortcuts',
   'help.next': 'Next dialog',

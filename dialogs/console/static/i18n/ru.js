@@ -203,6 +203,9 @@ export default {
   'scope.personal': 'Только мне',
   'scope.team': 'Команде',
   'scope.global': 'Всем',
+  'canned.kind': 'Вид',
+  'kind.canned': 'Шаблон ответа',
+  'kind.snippet': 'База знаний',
 
   'help.title': 'Сочетания клавиш',
   'help.next': 'Следующий диалог',

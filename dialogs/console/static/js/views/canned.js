@@ -11,6 +11,9 @@ import { toast } from '../toast.js';
 import { attachmentPicker } from './attachments.js';
 
 const scopes = ['personal', 'team', 'global'];
+// Knowledge-base snippets are reply fragments (how to pay, delivery terms)
+// kept apart from whole reply templates; both are offered in the composer.
+const kinds = ['canned', 'snippet'];
 const placeholders = ['{{client.name}}', '{{manager.name}}', '{{dialog.id}}'];
 
 /** mountCannedPage builds the page in el. */
@@ -22,6 +25,7 @@ export function mountCannedPage(el, sc) {
   const title = h('input', { id: 'canned-title', class: 'input', required: true, maxlength: '200', 'data-testid': 'canned-title' });
   const shortcut = h('input', { id: 'canned-shortcut', class: 'input', pattern: '[\\p{L}\\p{N}_\\-]*', maxlength: '40', 'data-testid': 'canned-shortcut' });
   const scopeSel = h('select', { id: 'canned-scope', class: 'select', 'data-testid': 'canned-scope' }, scopes.map((s) => h('option', { value: s }, t(`scope.${s}`))));
+  const kindSel = h('select', { id: 'canned-kind', class: 'select', 'data-testid': 'canned-kind' }, kinds.map((k) => h('option', { value: k }, t(`kind.${k}`))));
   const text = h('textarea', { id: 'canned-text', class: 'input', rows: '6', required: true, 'data-testid': 'canned-text' });
   const files = attachmentPicker({ ids: { button: 'canned-attach', input: 'canned-file', chip: 'canned-attachment' } });
   const formTitle = h('h2', {});
@@ -38,7 +42,7 @@ export function mountCannedPage(el, sc) {
         return;
       }
       const attachments = files.list().map(({ key, filename, content_type: type }) => ({ key, filename, content_type: type }));
-      const body = { title: title.value.trim(), shortcut: shortcut.value.trim().replace(/^\//, ''), text: text.value, scope: scopeSel.value, attachments };
+      const body = { title: title.value.trim(), shortcut: shortcut.value.trim().replace(/^\//, ''), text: text.value, scope: scopeSel.value, kind: kindSel.value, attachments };
       save.disabled = true;
       try {
         if (editing) await api.updateCanned(editing.id, body);
@@ -57,7 +61,8 @@ export function mountCannedPage(el, sc) {
   h('label', { for: 'canned-title' }, t('canned.titleField')), title,
   h('div', { class: 'field-row' },
     h('div', { class: 'field' }, h('label', { for: 'canned-shortcut' }, t('canned.shortcut')), shortcut),
-    h('div', { class: 'field' }, h('label', { for: 'canned-scope' }, t('canned.scope')), scopeSel)),
+    h('div', { class: 'field' }, h('label', { for: 'canned-scope' }, t('canned.scope')), scopeSel),
+    h('div', { class: 'field' }, h('label', { for: 'canned-kind' }, t('canned.kind')), kindSel)),
   h('label', { for: 'canned-text' }, t('canned.text')), text,
   h('div', { class: 'chips' }, h('span', { class: 'muted' }, t('canned.insert')), placeholders.map((p) => h('button', {
     class: 'chip chip-btn', type: 'button', onclick: () => { text.focus(); text.setRangeText(p, text.selectionStart, text.selectionEnd, 'end'); },
@@ -82,6 +87,7 @@ export function mountCannedPage(el, sc) {
     title.value = c?.title || '';
     shortcut.value = c?.shortcut || '';
     scopeSel.value = c?.scope || 'personal';
+    kindSel.value = c?.kind || 'canned';
     text.value = c?.text || '';
     files.set(c?.attachments || []);
     cancel.hidden = !c;
@@ -111,7 +117,7 @@ export function mountCannedPage(el, sc) {
         class: 'chip chip-muted', title: c.attachments.map((a) => a.filename).join(', '), 'data-testid': 'canned-row-files',
       }, icon('clip'), t('canned.filesCount', { n: c.attachments.length }))] : null),
       h('td', {}, c.shortcut ? h('kbd', {}, `/${c.shortcut}`) : ''),
-      h('td', {}, h('span', { class: 'chip' }, t(`scope.${c.scope}`))),
+      h('td', {}, h('span', { class: 'chip' }, t(`scope.${c.scope}`)), ' ', c.kind === 'snippet' ? h('span', { class: 'chip chip-muted', 'data-testid': 'canned-row-kind' }, t('kind.snippet')) : null),
       h('td', { class: 'canned-cell' }, c.text),
       h('td', { class: 'row-actions' },
         h('button', { class: 'icon-btn', type: 'button', title: t('action.edit'), 'aria-label': `${t('action.edit')}: ${c.title}`, 'data-testid': 'canned-edit', onclick: () => edit(c) }, icon('edit')),
