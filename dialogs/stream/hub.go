@@ -75,7 +75,7 @@ type Config struct {
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 
-	// SendQueue is each connection's queue of frames (default 256); a
+	// SendQueue is each connection's queue of frames (default 1024); a
 	// connection whose queue overflows is closed with 4008.
 	SendQueue int
 	// ReadLimit caps a client frame (default 64 KiB).
@@ -122,7 +122,12 @@ func (c *Config) setDefaults() error {
 		return fmt.Errorf("stream: ping period %s must be shorter than pong wait %s", c.PingPeriod, c.PongWait)
 	}
 	if c.SendQueue <= 0 {
-		c.SendQueue = 256
+		// Two pages of the log: when the reader catches up after falling
+		// behind, it queues a whole page (ReplayPage, 500) to every
+		// connection at once, faster than any socket drains, so a smaller
+		// queue cut healthy consoles as slow. The queue is a slice holding
+		// only what waits, so the limit costs an idle connection nothing.
+		c.SendQueue = 1024
 	}
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = 64 << 10
