@@ -66,7 +66,13 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 		}
 	}
 
-	for _, m := range order(members, team) {
+	turn := int64(0)
+	if team.ID != 0 && team.Strategy != storage.LeastLoaded {
+		if turn, err = tx.NextTeamTurn(ctx, team.ID); err != nil {
+			return d, err
+		}
+	}
+	for _, m := range order(members, team.Strategy, turn) {
 		if m.ID == exclude || !available(m) {
 			continue
 		}
@@ -96,9 +102,11 @@ func available(m storage.Manager) bool {
 }
 
 // order lists members in the order the team's strategy offers work.
-func order(members []storage.Manager, t storage.Team) []storage.Manager {
+// Round-robin starts at the member whose turn it is and goes on from
+// there, so a manager at capacity passes the dialog to the next one.
+func order(members []storage.Manager, strategy storage.Strategy, turn int64) []storage.Manager {
 	out := append([]storage.Manager(nil), members...)
-	switch t.Strategy {
+	switch strategy {
 	case storage.LeastLoaded:
 		sort.SliceStable(out, func(i, j int) bool {
 			a, b := out[i], out[j]
@@ -110,9 +118,15 @@ func order(members []storage.Manager, t storage.Team) []storage.Manager {
 			}
 			return a.ID < b.ID
 		})
-	default: // round robin: the member after the cursor goes first
+	default:
+		if len(out) == 0 {
+			return out
+		}
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-		i := sort.Search(len(out), func(i int) bool { return out[i].ID > t.Cursor })
+		i := int((turn - 1) % int64(len(out)))
+		if i < 0 {
+			i = 0
+		}
 		out = append(out[i:], out[:i]...)
 	}
 	return out
@@ -137,11 +151,6 @@ func (r *Router) tryAssign(ctx context.Context, tx storage.Queries, d storage.Di
 	if !assigned {
 		return false, d, errLostRace
 	}
-	if team.ID != 0 && team.Strategy != storage.LeastLoaded {
-		if err := tx.SetTeamCursor(ctx, team.ID, m.ID); err != nil {
-			return false, d, err
-		}
-	}
 	if c.OwnerID == 0 {
 		// The first manager to take a client becomes its owner, so the
 		// client's next contact comes back to them.
@@ -162,14 +171,14 @@ func (r *Router) queue(d storage.Dialog, now time.Time, reason string, evs *pend
 	return d
 }
 
-// teamAndMembers loads (and locks) the dialog's team and its members. Team
-// 0 is the shared queue: every enabled manager is a member.
+// teamAndMembers loads the dialog's team and its members. Team 0 is the
+// shared queue: every enabled manager is a member.
 func (r *Router) teamAndMembers(ctx context.Context, tx storage.Queries, teamID int64) (storage.Team, []storage.Manager, error) {
 	if teamID == 0 {
 		ms, err := tx.ListManagers(ctx)
 		return storage.Team{Name: "shared", Strategy: storage.LeastLoaded}, ms, err
 	}
-	t, err := tx.LockTeam(ctx, teamID)
+	t, err := tx.GetTeam(ctx, teamID)
 	if err != nil {
 		return storage.Team{}, nil, err
 	}

@@ -75,10 +75,8 @@ type Team struct {
 	OwnerWait time.Duration `json:"owner_wait_seconds"`
 	// Hours is the team's working schedule as JSON (see router.Hours);
 	// empty means always open.
-	Hours json.RawMessage `json:"hours,omitempty"`
-	// Cursor is the manager id last handed work under round-robin.
-	Cursor    int64     `json:"-"`
-	CreatedAt time.Time `json:"created_at"`
+	Hours     json.RawMessage `json:"hours,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
 }
 
 // Session is a console login session; the token itself is never stored,

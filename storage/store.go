@@ -86,11 +86,12 @@ type TeamQueries interface {
 	// UpdateTeam writes name, strategy, SLA, owner wait and hours.
 	UpdateTeam(ctx context.Context, t Team) error
 	DeleteTeam(ctx context.Context, id int64) error
-	// LockTeam reads a team and holds a write lock on it until the
-	// transaction ends, so that concurrent distributions within one team
-	// take turns and round-robin stays fair across replicas.
-	LockTeam(ctx context.Context, id int64) (Team, error)
-	SetTeamCursor(ctx context.Context, teamID, managerID int64) error
+	// NextTeamTurn returns the team's next round-robin turn number. On an
+	// engine with several writers it is counted in a statement of its own,
+	// outside the caller's transaction, so concurrent distributions in one
+	// team never wait for each other's commits; a turn taken by a
+	// transaction that then rolls back is simply skipped.
+	NextTeamTurn(ctx context.Context, teamID int64) (int64, error)
 	AddTeamMember(ctx context.Context, teamID, managerID int64) error
 	RemoveTeamMember(ctx context.Context, teamID, managerID int64) error
 	// TeamMembers lists the team's managers ordered by id.

@@ -30,6 +30,9 @@ import (
 // each other.
 const BaseChannel = "switchboard_events"
 
+// DefaultMaxConns is the pool size when the URL sets no pool_max_conns.
+const DefaultMaxConns = 16
+
 // Open connects to the database at url (a postgres:// URL or key=value
 // string; a search_path parameter selects the schema, and pgxpool's
 // pool_max_conns and friends size the pool) and starts the notification
@@ -39,6 +42,13 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgxpool's default (4 on a small machine) starves concurrent
+		// ingests, which spend most of their time waiting on round trips,
+		// not on the server's CPU; 16 per replica leaves ample room under
+		// PostgreSQL's default 100 connections.
+		cfg.MaxConns = DefaultMaxConns
 	}
 	migs, err := sqldb.Migrations("postgres")
 	if err != nil {
@@ -55,9 +65,18 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 		}
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	counterCfg := cfg.Copy()
+	counterCfg.MaxConns, counterCfg.MinConns = 2, 0
+	counterPool, err := pgxpool.NewWithConfig(ctx, counterCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
 	searchPath := cfg.ConnConfig.RuntimeParams["search_path"]
 	channel := Channel(searchPath)
 	d := Dialect(migs, channel)
+	counters := stdlib.OpenDBFromPool(counterPool)
+	d.Counters = counters
 	locks := &locker{cfg: cfg.ConnConfig, ns: searchPath}
 	d.TryLock = locks.TryLock
 	d.MigrateLock = fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, lockKey(searchPath, "switchboard:migrate"))
@@ -67,6 +86,7 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	db := sqldb.New(stdlib.OpenDBFromPool(pool), d,
 		func() error { stop(); <-l.done; return nil },
 		func() error { pool.Close(); return nil },
+		func() error { counters.Close(); counterPool.Close(); return nil },
 	)
 	l.signal = db.Signal
 	go l.run(lctx)

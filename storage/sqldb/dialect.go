@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"io/fs"
 )
@@ -45,6 +46,13 @@ type Dialect struct {
 	// processes from migrating at once (a transaction-scoped advisory lock
 	// on PostgreSQL); empty when the engine's write lock already does it.
 	MigrateLock string
+	// Counters, when set, is where NextTeamTurn counts when called inside
+	// a transaction: outside it, so the counter's row lock is held for one
+	// statement instead of until the caller commits. It is a pool of its
+	// own, so a counter never waits for a connection held by the very
+	// transactions that ask for it. SQLite has one connection and one
+	// writer: there the count runs in the transaction.
+	Counters *sql.DB
 	// HasTable is a query taking a table name as $1 and returning whether
 	// the table exists in the current schema.
 	HasTable string

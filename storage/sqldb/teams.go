@@ -8,13 +8,13 @@ import (
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
-const teamCols = `id, name, strategy, sla_seconds, owner_wait_seconds, hours, cursor_manager, created_at`
+const teamCols = `id, name, strategy, sla_seconds, owner_wait_seconds, hours, created_at`
 
 func scanTeam(r scanner) (storage.Team, error) {
 	var t storage.Team
 	var sla, wait, created int64
 	var hours string
-	err := r.Scan(&t.ID, &t.Name, &t.Strategy, &sla, &wait, &hours, &t.Cursor, &created)
+	err := r.Scan(&t.ID, &t.Name, &t.Strategy, &sla, &wait, &hours, &created)
 	t.SLA, t.OwnerWait = time.Duration(sla)*time.Second, time.Duration(wait)*time.Second
 	t.Hours, t.CreatedAt = rawJSON(hours), tm(created)
 	return t, err
@@ -37,9 +37,9 @@ func (q *queries) CreateTeam(ctx context.Context, t *storage.Team) error {
 	t.SLA, t.OwnerWait = t.SLA.Truncate(time.Second), t.OwnerWait.Truncate(time.Second)
 	t.CreatedAt = orNow(t.CreatedAt)
 	err := q.ex.QueryRowContext(ctx, `INSERT INTO teams (name, strategy, sla_seconds, owner_wait_seconds,
-		hours, cursor_manager, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		hours, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		t.Name, t.Strategy, int64(t.SLA/time.Second), int64(t.OwnerWait/time.Second), string(t.Hours),
-		t.Cursor, ms(t.CreatedAt)).Scan(&t.ID)
+		ms(t.CreatedAt)).Scan(&t.ID)
 	return q.wrap("create team", err)
 }
 
@@ -69,11 +69,6 @@ func (q *queries) UpdateTeam(ctx context.Context, t storage.Team) error {
 // stale team id; the router moves them when it next touches them.
 func (q *queries) DeleteTeam(ctx context.Context, id int64) error {
 	return q.execOne(ctx, "delete team", `DELETE FROM teams WHERE id = $1`, id)
-}
-
-// SetTeamCursor records the manager last handed work under round-robin.
-func (q *queries) SetTeamCursor(ctx context.Context, teamID, managerID int64) error {
-	return q.execOne(ctx, "set team cursor", `UPDATE teams SET cursor_manager = $2 WHERE id = $1`, teamID, managerID)
 }
 
 // AddTeamMember adds a manager to a team; adding a member twice is not an

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +19,7 @@ func testTeamRoundTrip(t *testing.T, s storage.Store) {
 	c := ctx(t)
 	tm := storage.Team{
 		Name: "Sales", Strategy: storage.LeastLoaded, SLA: 15 * time.Minute, OwnerWait: 2 * time.Minute,
-		Hours: json.RawMessage(`{"tz":"Europe/Moscow","days":[1,2,3,4,5]}`), Cursor: 0, CreatedAt: t0,
+		Hours: json.RawMessage(`{"tz":"Europe/Moscow","days":[1,2,3,4,5]}`), CreatedAt: t0,
 	}
 	ok(t, s.CreateTeam(c, &tm))
 	if tm.ID == 0 {
@@ -42,10 +44,39 @@ func testTeamRoundTrip(t *testing.T, s storage.Store) {
 	wantErr(t, "rename onto a taken name", s.UpdateTeam(c, storage.Team{ID: tm.ID, Name: "Support"}), storage.ErrConflict)
 	wantErr(t, "update missing", s.UpdateTeam(c, storage.Team{ID: tm.ID + 1000, Name: "x"}), storage.ErrNotFound)
 
-	m := newManager(t, s, "cursor", 1)
-	ok(t, s.SetTeamCursor(c, tm.ID, m.ID))
-	eq(t, "cursor", must(s.GetTeam(c, tm.ID))(t).Cursor, m.ID)
-	wantErr(t, "cursor missing", s.SetTeamCursor(c, tm.ID+1000, m.ID), storage.ErrNotFound)
+	eq(t, "first turn", must(s.NextTeamTurn(c, tm.ID))(t), int64(1))
+	eq(t, "second turn", must(s.NextTeamTurn(c, tm.ID))(t), int64(2))
+	eq(t, "another team counts apart", must(s.NextTeamTurn(c, plain.ID))(t), int64(1))
+	_, err = s.NextTeamTurn(c, tm.ID+1000)
+	wantErr(t, "turn of a missing team", err, storage.ErrNotFound)
+	// Turns taken inside concurrent transactions are all different.
+	var mu sync.Mutex
+	seen := map[int64]bool{}
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Tx(c, func(tx storage.Queries) error {
+				n, err := tx.NextTeamTurn(c, plain.ID)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if seen[n] {
+					return fmt.Errorf("turn %d handed out twice", n)
+				}
+				seen[n] = true
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	eq(t, "turns taken", len(seen), 16)
 
 	eq(t, "list", ids(must(s.ListTeams(c))(t), func(x storage.Team) int64 { return x.ID }), []int64{tm.ID, plain.ID})
 	ok(t, s.DeleteTeam(c, tm.ID))
