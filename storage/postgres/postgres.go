@@ -67,6 +67,9 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	}
 	counterCfg := cfg.Copy()
 	counterCfg.MaxConns, counterCfg.MinConns = 2, 0
+	// A turn lost in a server crash is only a skipped turn: counters need
+	// not wait for their commit's flush.
+	counterCfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
 	counterPool, err := pgxpool.NewWithConfig(ctx, counterCfg)
 	if err != nil {
 		pool.Close()
