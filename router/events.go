@@ -32,12 +32,10 @@ type pending []storage.Event
 func (p *pending) add(e storage.Event) { *p = append(*p, e) }
 
 func (p pending) flush(ctx context.Context, tx storage.Queries) error {
-	for i := range p {
-		if err := tx.AppendEvent(ctx, &p[i]); err != nil {
-			return err
-		}
+	if len(p) == 0 {
+		return nil
 	}
-	return nil
+	return tx.AppendEvents(ctx, p)
 }
 
 func mustJSON(v any) json.RawMessage {

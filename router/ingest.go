@@ -174,10 +174,11 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	if err != nil {
 		return channels.Receipt{}, err
 	}
-	d, isNew, err := r.threadDialog(ctx, tx, ev, client, now, evs)
+	th, err := r.threadDialog(ctx, tx, ev, client, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
+	d := th.dialog
 
 	msg := storage.Message{
 		DialogID: d.ID, ClientID: client.ID, Channel: ev.Channel, ExternalID: ev.ExternalID,
@@ -194,11 +195,14 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 		// again so this one answers as its duplicate.
 		return channels.Receipt{}, errLostRace
 	}
-	if err := tx.TouchDialog(ctx, d.ID, now, !ev.Automated); err != nil {
-		return channels.Receipt{}, err
+	// A dialog created for this message already has it as its activity.
+	if !th.created {
+		if err := tx.TouchDialog(ctx, d.ID, now, !ev.Automated); err != nil {
+			return channels.Receipt{}, err
+		}
 	}
 
-	if isNew && !ev.Automated {
+	if th.distribute && !ev.Automated {
 		if d, err = r.distribute(ctx, tx, d, client, 0, now, evs); err != nil {
 			return channels.Receipt{}, err
 		}

@@ -10,57 +10,72 @@ import (
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
+// thread is where an inbound event lands.
+type thread struct {
+	dialog storage.Dialog
+	// created: the dialog was opened for this event.
+	created bool
+	// distribute: the dialog needs a manager (new, or reopened without
+	// its old one).
+	distribute bool
+}
+
 // threadDialog finds the dialog an event continues, strongest key first:
 // the dialog named by the channel (a plus-addressed reply), the dialog of a
 // message it answers, the client's open dialog with the same thread key.
 // Otherwise it opens a new one. A closed dialog that is answered is
-// reopened. It reports whether the dialog needs distribution.
-func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, c storage.Client, now time.Time, evs *pending) (storage.Dialog, bool, error) {
+// reopened.
+func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, c storage.Client, now time.Time, evs *pending) (thread, error) {
 	if ev.DialogID != 0 {
 		d, err := tx.GetDialog(ctx, ev.DialogID)
 		switch {
 		case err == nil && d.Channel == ev.Channel:
-			return r.continueDialog(ctx, tx, d, ev, now, evs)
+			d, distribute, err := r.continueDialog(ctx, tx, d, ev, now, evs)
+			return thread{dialog: d, distribute: distribute}, err
 		case err != nil && !errors.Is(err, storage.ErrNotFound):
-			return storage.Dialog{}, false, err
+			return thread{}, err
 		}
 	}
 	if len(ev.InReplyTo) > 0 {
 		d, err := tx.DialogByExternal(ctx, ev.Channel, ev.InReplyTo)
 		switch {
 		case err == nil:
-			return r.continueDialog(ctx, tx, d, ev, now, evs)
+			d, distribute, err := r.continueDialog(ctx, tx, d, ev, now, evs)
+			return thread{dialog: d, distribute: distribute}, err
 		case !errors.Is(err, storage.ErrNotFound):
-			return storage.Dialog{}, false, err
+			return thread{}, err
 		}
 	}
 	d, err := tx.FindOpenDialog(ctx, c.ID, ev.Channel, ev.ThreadKey)
 	switch {
 	case err == nil:
-		return d, false, nil
+		return thread{dialog: d}, nil
 	case !errors.Is(err, storage.ErrNotFound):
-		return storage.Dialog{}, false, err
+		return thread{}, err
 	}
 
 	teamID, err := r.teamFor(ctx, tx, ev)
 	if err != nil {
-		return storage.Dialog{}, false, err
+		return thread{}, err
 	}
 	d = storage.Dialog{
 		ClientID: c.ID, Channel: ev.Channel, ThreadKey: ev.ThreadKey, Subject: ev.Subject,
 		Status: storage.DialogOpen, TeamID: teamID, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, QueuedAt: now,
+		// The message that opens it is unread; set here so the insert
+		// needs no touch after it.
+		Unread: 1,
 	}
 	if ev.Automated {
 		// An auto-reply with nothing to attach to is kept for the record
 		// but opens no work for anyone.
-		d.Status, d.ClosedAt, d.QueuedAt = storage.DialogClosed, now, time.Time{}
+		d.Status, d.ClosedAt, d.QueuedAt, d.Unread = storage.DialogClosed, now, time.Time{}, 0
 	}
 	if err := tx.CreateDialog(ctx, &d); err != nil {
-		return storage.Dialog{}, false, err
+		return thread{}, err
 	}
 	r.metrics.dialogOpened(ev.Channel)
 	evs.add(dialogEvent(event.DialogCreated, d, now, dialogData{Dialog: d}))
-	return d, d.Status != storage.DialogClosed, nil
+	return thread{dialog: d, created: true, distribute: d.Status != storage.DialogClosed}, nil
 }
 
 // continueDialog threads an event into an existing dialog, reopening it if

@@ -266,6 +266,9 @@ type EventQueries interface {
 	// their first AppendEvent to their commit, so append events last in a
 	// transaction, after every other statement.
 	AppendEvent(ctx context.Context, e *Event) error
+	// AppendEvents appends several events in one round trip, in order, as
+	// AppendEvent would one by one, and sets their ids.
+	AppendEvents(ctx context.Context, es []Event) error
 	// EventsAfter lists up to limit events with id > after, in id order.
 	EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error)
 	// EventBounds returns the oldest and newest event ids kept (0, 0 when

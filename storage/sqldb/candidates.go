@@ -2,7 +2,9 @@ package sqldb
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/switchboard-hub/switchboard/storage"
 )
@@ -15,13 +17,21 @@ func (q *queries) SetNameTokens(ctx context.Context, clientID int64, tokens []st
 		if _, err := q.exec(ctx, "set name tokens", `DELETE FROM name_tokens WHERE client_id = $1`, clientID); err != nil {
 			return err
 		}
-		for _, tok := range tokens {
-			if _, err := q.exec(ctx, "set name tokens", `INSERT INTO name_tokens (token, client_id) VALUES ($1, $2)`,
-				tok, clientID); err != nil {
-				return err
-			}
+		if len(tokens) == 0 {
+			return nil
 		}
-		return nil
+		// One multi-row insert: a name's tokens cost one round trip.
+		args := []any{clientID}
+		var rows strings.Builder
+		for i, tok := range tokens {
+			if i > 0 {
+				rows.WriteString(", ")
+			}
+			args = append(args, tok)
+			fmt.Fprintf(&rows, "($%d, $1)", len(args))
+		}
+		_, err := q.exec(ctx, "set name tokens", `INSERT INTO name_tokens (token, client_id) VALUES `+rows.String(), args...)
+		return err
 	})
 }
 

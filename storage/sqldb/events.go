@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"strconv"
 	"time"
 
@@ -74,6 +76,77 @@ func (q *queries) AppendEvent(ctx context.Context, e *storage.Event) error {
 		}
 		e.ID = id
 		q.tx.lastEvent = max(q.tx.lastEvent, id)
+		return nil
+	})
+}
+
+// AppendEvents appends es in order in one round trip (two on SQLite):
+// the ids are taken from event_seq at once and the rows inserted with one
+// multi-row statement, so a transaction that logs several events holds the
+// sequence row no longer than one that logs one.
+func (q *queries) AppendEvents(ctx context.Context, es []storage.Event) error {
+	const op = "append events"
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return q.AppendEvent(ctx, &es[0])
+	}
+	return q.atomic(ctx, func(q *queries) error {
+		pg := q.db.dialect.NotifyChannel != ""
+		// $1 is the count on PostgreSQL and the id before the first on
+		// SQLite; the rows' values follow from $2.
+		args := []any{int64(len(es))}
+		var rows strings.Builder
+		for i := range es {
+			e := &es[i]
+			e.At = orNow(e.At)
+			if i > 0 {
+				rows.WriteString(", ")
+			}
+			fmt.Fprintf(&rows, "(%d", i+1)
+			for j, typ := range []string{"text", "bigint", "text", "bigint", "bigint", "bigint", "bigint"} {
+				fmt.Fprintf(&rows, ", $%d", len(args)+1+j)
+				if pg {
+					// VALUES cannot type its parameters from the columns
+					// they end up in.
+					rows.WriteString("::" + typ)
+				}
+			}
+			rows.WriteString(")")
+			args = append(args, e.Type, ms(e.At), string(e.Data), e.DialogID, e.ClientID, e.TeamID, e.ManagerID)
+		}
+		var last int64
+		if pg {
+			// Ids, rows and the commit-time notification in one statement.
+			args = append(args, q.db.dialect.NotifyChannel)
+			query := `WITH s AS (UPDATE event_seq SET last = last + $1::bigint RETURNING last),
+				v(n, type, at, data, dialog_id, client_id, team_id, manager_id) AS (VALUES ` + rows.String() + `),
+				i AS (INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
+					SELECT s.last - $1::bigint + v.n, v.type, v.at, v.data, v.dialog_id, v.client_id, v.team_id, v.manager_id
+					FROM s, v RETURNING id)
+				SELECT m, pg_notify($` + strconv.Itoa(len(args)) + `::text, m::text) FROM (SELECT MAX(id) AS m FROM i) x`
+			var notified string
+			if err := q.ex.QueryRowContext(ctx, query, args...).Scan(&last, &notified); err != nil {
+				return q.wrap(op, err)
+			}
+		} else {
+			if err := q.ex.QueryRowContext(ctx, `UPDATE event_seq SET last = last + $1 RETURNING last`, len(es)).Scan(&last); err != nil {
+				return q.wrap(op, err)
+			}
+			args[0] = last - int64(len(es))
+			// SQLite names a VALUES list's columns column1, column2, ….
+			if _, err := q.exec(ctx, op, `INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
+				SELECT $1 + column1, column2, column3, column4, column5, column6, column7, column8
+				FROM (VALUES `+rows.String()+`)`, args...); err != nil {
+				return err
+			}
+		}
+		first := last - int64(len(es)) + 1
+		for i := range es {
+			es[i].ID = first + int64(i)
+		}
+		q.tx.lastEvent = max(q.tx.lastEvent, last)
 		return nil
 	})
 }

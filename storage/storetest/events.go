@@ -14,6 +14,31 @@ var eventTests = []test{
 	{"EventTrim", testEventTrim},
 	{"EventNotify", testEventNotify},
 	{"CountEvents", testCountEvents},
+	{"AppendEvents", testAppendEvents},
+}
+
+// testAppendEvents: several events in one call get consecutive ids in
+// order, read back exactly, inside a transaction and on their own, and
+// interleave correctly with single appends.
+func testAppendEvents(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	solo := storage.Event{Type: "presence.changed", At: t0, Data: json.RawMessage(`{}`)}
+	ok(t, s.AppendEvent(c, &solo))
+	batch := []storage.Event{
+		{Type: "client.updated", At: at(time.Second), Data: json.RawMessage(`{"a":1}`), ClientID: 7},
+		{Type: "dialog.created", At: at(2 * time.Second), Data: json.RawMessage(`{"b":"два"}`), DialogID: 3, ClientID: 7, TeamID: 2},
+		{Type: "dialog.assigned", At: at(3 * time.Second), Data: json.RawMessage(`{}`), DialogID: 3, ClientID: 7, TeamID: 2, ManagerID: 5},
+	}
+	ok(t, s.Tx(c, func(tx storage.Queries) error { return tx.AppendEvents(c, batch) }))
+	for i, e := range batch {
+		eq(t, "batch id", e.ID, solo.ID+1+int64(i))
+	}
+	eq(t, "read back", must(s.EventsAfter(c, solo.ID, 10))(t), batch)
+	more := []storage.Event{{Type: "x", At: t0, Data: json.RawMessage(`{}`)}, {Type: "y", At: t0, Data: json.RawMessage(`{}`)}}
+	ok(t, s.AppendEvents(c, more))
+	eq(t, "outside a transaction", [2]int64{more[0].ID, more[1].ID}, [2]int64{batch[2].ID + 1, batch[2].ID + 2})
+	waitNotify(t, s, more[1].ID)
+	ok(t, s.AppendEvents(c, nil))
 }
 
 func testEventLog(t *testing.T, s storage.Store) {
