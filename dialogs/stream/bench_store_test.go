@@ -15,3 +15,15 @@ func BenchmarkCommitToFrameSQLite(b *testing.B) {
 func BenchmarkCommitToFramePostgres(b *testing.B) {
 	benchCommitToFrame(b, postgresSource)
 }
+
+// BenchmarkCommitToFrame500SQLite is commit-to-frame on SQLite with 500
+// consoles connected that receive every event too (issue target: p99 under
+// 20 ms).
+func BenchmarkCommitToFrame500SQLite(b *testing.B) {
+	benchCommitToFrameWith(b, sqliteSource, 500)
+}
+
+// BenchmarkCommitToFrame500Postgres is the same on PostgreSQL.
+func BenchmarkCommitToFrame500Postgres(b *testing.B) {
+	benchCommitToFrameWith(b, postgresSource, 500)
+}

@@ -70,8 +70,24 @@ func BenchmarkCommitToFrame(b *testing.B) {
 }
 
 func benchCommitToFrame(b *testing.B, newSource func(testing.TB) Source) {
+	benchCommitToFrameWith(b, newSource, 0)
+}
+
+// benchCommitToFrameWith measures commit-to-frame at one console while
+// others consoles that see the same events are connected and reading.
+func benchCommitToFrameWith(b *testing.B, newSource func(testing.TB) Source, others int) {
 	src := newSource(b)
 	env := startHub(b, src, nil)
+	for range others {
+		c := env.connect(b, "agent3", "")
+		go func() {
+			for {
+				if _, _, err := c.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}()
+	}
 	ws := env.connect(b, "agent3", "")
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
