@@ -3,8 +3,8 @@ package sqldb
 import (
 	"context"
 	"fmt"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-hub/switchboard/storage"
