@@ -1,10 +1,13 @@
 package email
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -79,6 +82,9 @@ type IMAPConfig struct {
 	// re-check period with it.
 	PollInterval   time.Duration `yaml:"poll_interval"`
 	AllowPlaintext bool          `yaml:"allow_plaintext"`
+	// CAFile is a PEM bundle of CA certificates trusted for the server's
+	// certificate instead of the system pool (a private CA).
+	CAFile string `yaml:"ca_file"`
 }
 
 // SMTPConfig is the submission server used for replies.
@@ -93,6 +99,9 @@ type SMTPConfig struct {
 	// domain of FromAddress.
 	FromDomain     string `yaml:"from_domain"`
 	AllowPlaintext bool   `yaml:"allow_plaintext"`
+	// CAFile is a PEM bundle of CA certificates trusted for the server's
+	// certificate instead of the system pool (a private CA).
+	CAFile string `yaml:"ca_file"`
 }
 
 // ListenerConfig is an SMTP server that takes mail sent straight to the hub
@@ -195,6 +204,7 @@ func (c MailboxConfig) Validate() error {
 	}
 	if c.IMAP.Addr != "" {
 		errs = append(errs, checkServer("imap", c.IMAP.Addr, c.IMAP.TLS, c.IMAP.AllowPlaintext))
+		errs = append(errs, checkCAFile("imap", c.IMAP.CAFile))
 		if c.IMAP.Username == "" {
 			errs = append(errs, errors.New("email: imap.username is required"))
 		}
@@ -209,6 +219,7 @@ func (c MailboxConfig) Validate() error {
 	}
 	if c.SMTP.Addr != "" {
 		errs = append(errs, checkServer("smtp", c.SMTP.Addr, c.SMTP.TLS, c.SMTP.AllowPlaintext))
+		errs = append(errs, checkCAFile("smtp", c.SMTP.CAFile))
 		if _, _, ok := splitAddress(c.SMTP.FromAddress); !ok {
 			errs = append(errs, fmt.Errorf("email: smtp.from_address %q is not an address", c.SMTP.FromAddress))
 		}
@@ -273,6 +284,43 @@ func checkServer(what, addr string, mode TLSMode, allowPlain bool) error {
 	default:
 		return fmt.Errorf("email: %s.tls %q: want implicit, starttls or none", what, mode)
 	}
+}
+
+func checkCAFile(what, path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := loadCAPool(path); err != nil {
+		return fmt.Errorf("email: %s.ca_file: %w", what, err)
+	}
+	return nil
+}
+
+// loadCAPool reads a PEM bundle of CA certificates.
+func loadCAPool(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificates found", path)
+	}
+	return pool, nil
+}
+
+// clientTLS is the TLS configuration for a connection to a mail server at
+// host: the system roots, or those of caFile when set.
+func clientTLS(host, caFile string) (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pool, err := loadCAPool(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("email: ca_file: %w", err)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
 }
 
 func checkLeadRules(rules []LeadRule) error {

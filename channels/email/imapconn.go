@@ -24,7 +24,11 @@ func dialIMAP(ctx context.Context, cfg IMAPConfig, opts *imapclient.Options) (*i
 	if err != nil {
 		return nil, fmt.Errorf("email: imap addr: %w", err)
 	}
-	opts.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if cfg.TLS != TLSNone {
+		if opts.TLSConfig, err = clientTLS(host, cfg.CAFile); err != nil {
+			return nil, err
+		}
+	}
 	d := net.Dialer{Timeout: dialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", cfg.Addr)
 	if err != nil {
@@ -33,7 +37,14 @@ func dialIMAP(ctx context.Context, cfg IMAPConfig, opts *imapclient.Options) (*i
 	var c *imapclient.Client
 	switch cfg.TLS {
 	case TLSImplicit:
-		c = imapclient.New(tls.Client(conn, opts.TLSConfig), opts)
+		// Handshake here, so a certificate problem is reported as such
+		// rather than as a failed login.
+		tc := tls.Client(conn, opts.TLSConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("email: imap tls %s: %w", cfg.Addr, err)
+		}
+		c = imapclient.New(tc, opts)
 	case TLSStartTLS:
 		c, err = imapclient.NewStartTLS(conn, opts)
 		if err != nil {

@@ -69,6 +69,13 @@ func (s *Sender) Send(ctx context.Context, msg channels.OutboundMessage) (channe
 func (s *Sender) submit(ctx context.Context, letter composed) error {
 	cfg := s.cfg.SMTP
 	host, _, _ := net.SplitHostPort(cfg.Addr)
+	var tlsCfg *tls.Config
+	if cfg.TLS != TLSNone {
+		var err error
+		if tlsCfg, err = clientTLS(host, cfg.CAFile); err != nil {
+			return err
+		}
+	}
 	d := net.Dialer{Timeout: dialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", cfg.Addr)
 	if err != nil {
@@ -82,13 +89,24 @@ func (s *Sender) submit(ctx context.Context, letter composed) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 
-	tlsCfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	var c *smtp.Client
 	switch cfg.TLS {
 	case TLSImplicit:
-		c = smtp.NewClient(tls.Client(conn, tlsCfg))
+		tc := tls.Client(conn, tlsCfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return fmt.Errorf("email: smtp tls %s: %w", cfg.Addr, err)
+		}
+		c = smtp.NewClient(tc)
 	case TLSStartTLS:
 		if c, err = smtp.NewClientStartTLS(conn, tlsCfg); err != nil {
+			return fmt.Errorf("email: smtp starttls %s: %w", cfg.Addr, err)
+		}
+		// The TLS handshake runs on the first command after STARTTLS; doing
+		// it here reports a certificate problem as such, not as an AUTH
+		// failure.
+		if err := c.Hello(s.cfg.SMTP.FromDomain); err != nil {
+			c.Close()
 			return fmt.Errorf("email: smtp starttls %s: %w", cfg.Addr, err)
 		}
 	default:

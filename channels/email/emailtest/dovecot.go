@@ -36,16 +36,37 @@ type User struct {
 
 // Dovecot is a running Dovecot server.
 type Dovecot struct {
-	// Addr is the IMAP listen address, 127.0.0.1:<port>.
-	Addr  string
-	Dir   string
-	users map[string]string
+	// Addr is the IMAP listen address, 127.0.0.1:<port>. With TLS it
+	// offers STARTTLS.
+	Addr string
+	// TLSAddr is the implicit-TLS (imaps) listen address; empty without
+	// TLS.
+	TLSAddr string
+	Dir     string
+	users   map[string]string
 }
 
-// StartDovecot runs Dovecot with the given accounts and stops it when the test
-// ends.
+// DovecotOptions configure StartDovecotWith.
+type DovecotOptions struct {
+	// Users are the accounts; default one, sales/secret.
+	Users []User
+	// TLS, when set, enables TLS with TLS.CertFile and TLS.KeyFile: STARTTLS
+	// on Addr (plaintext login stays allowed there, for the harness's own
+	// Dial) and implicit TLS on TLSAddr.
+	TLS *PKI
+}
+
+// StartDovecot runs Dovecot with the given accounts, without TLS, and stops
+// it when the test ends.
 func StartDovecot(t testing.TB, users ...User) *Dovecot {
 	t.Helper()
+	return StartDovecotWith(t, DovecotOptions{Users: users})
+}
+
+// StartDovecotWith runs Dovecot as o says and stops it when the test ends.
+func StartDovecotWith(t testing.TB, o DovecotOptions) *Dovecot {
+	t.Helper()
+	users := o.Users
 	bin := Binary
 	if _, err := os.Stat(bin); err != nil {
 		if p, lerr := exec.LookPath("dovecot"); lerr == nil {
@@ -78,6 +99,18 @@ func StartDovecot(t testing.TB, users ...User) *Dovecot {
 		mailUID, mailGID = mu.Uid, mu.Gid
 	}
 	s := &Dovecot{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, users: map[string]string{}}
+	sslConf, imaps := "ssl = no", "port = 0"
+	if o.TLS != nil {
+		// Copies inside dir, which is made traversable below, readable by
+		// whichever account Dovecot's processes read them as.
+		certPath, keyPath := filepath.Join(dir, "ssl-cert.pem"), filepath.Join(dir, "ssl-key.pem")
+		copyFile(t, o.TLS.CertFile, certPath)
+		copyFile(t, o.TLS.KeyFile, keyPath)
+		sslConf = fmt.Sprintf("ssl = yes\nssl_cert = <%s\nssl_key = <%s\nssl_min_protocol = TLSv1.2", certPath, keyPath)
+		tlsPort := freePort(t)
+		s.TLSAddr = fmt.Sprintf("127.0.0.1:%d", tlsPort)
+		imaps = fmt.Sprintf("address = 127.0.0.1\n    port = %d\n    ssl = yes", tlsPort)
+	}
 
 	var passwd bytes.Buffer
 	for _, usr := range users {
@@ -94,7 +127,7 @@ base_dir = %[1]s/run
 state_dir = %[1]s/state
 log_path = %[1]s/dovecot.log
 info_log_path = %[1]s/dovecot.log
-ssl = no
+%[8]s
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 0
@@ -111,7 +144,7 @@ service imap-login {
     port = %[6]d
   }
   inet_listener imaps {
-    port = 0
+    %[9]s
   }
 }
 service anvil {
@@ -135,7 +168,7 @@ namespace inbox {
     special_use = \Sent
   }
 }
-`, dir, u.Username, g.Name, mailUID, mailGID, port, loginUser(u.Username))
+`, dir, u.Username, g.Name, mailUID, mailGID, port, loginUser(u.Username), sslConf, imaps)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	writeFile(t, confPath, conf)
 	for _, d := range []string{"run", "state", "mail", "home"} {
@@ -171,9 +204,21 @@ namespace inbox {
 			t.Logf("dovecot log:\n%s%s", out.String(), log)
 		}
 	})
+	s.waitPort(t, s.Addr, done, &out)
+	if s.TLSAddr != "" {
+		s.waitPort(t, s.TLSAddr, done, &out)
+	}
+	return s
+}
+
+// waitPort waits until addr accepts connections, failing the test if
+// Dovecot exits or 15 seconds pass first.
+func (s *Dovecot) waitPort(t testing.TB, addr string, done <-chan struct{}, out *bytes.Buffer) {
+	t.Helper()
+	dir := s.Dir
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
 			break
@@ -186,11 +231,10 @@ namespace inbox {
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-			t.Fatalf("dovecot: port %s not open after 15s: %s\n%s", s.Addr, out.String(), log)
+			t.Fatalf("dovecot: port %s not open after 15s: %s\n%s", addr, out.String(), log)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return s
 }
 
 // Password returns a configured user's password.
@@ -336,6 +380,17 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+func copyFile(t testing.TB, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func writeFile(t testing.TB, path, content string) {

@@ -1,6 +1,7 @@
 package emailtest
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"sync"
@@ -29,17 +30,43 @@ type SunkLetter struct {
 	Raw  []byte
 	// User is the AUTH PLAIN user name, "" when the client did not log in.
 	User string
+	// TLS reports whether the letter came over TLS (implicit or STARTTLS).
+	TLS bool
 }
 
-// StartSink starts a sink that accepts any AUTH PLAIN credentials and stops
-// it when the test ends.
+// SinkOptions configure StartSinkWith.
+type SinkOptions struct {
+	// TLS, when set, is offered through STARTTLS, or with Implicit the
+	// whole connection is TLS from the first byte (SMTPS).
+	TLS      *tls.Config
+	Implicit bool
+}
+
+// StartSink starts a plaintext sink that accepts any AUTH PLAIN credentials
+// and stops it when the test ends.
 func StartSink(t testing.TB) *Sink {
 	t.Helper()
+	return StartSinkWith(t, SinkOptions{})
+}
+
+// StartSinkWith starts a sink as o says and stops it when the test ends.
+func StartSinkWith(t testing.TB, o SinkOptions) *Sink {
+	t.Helper()
 	s := &Sink{changed: make(chan struct{})}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &sinkSession{s: s, conn: c}, nil
+	}))
 	srv.Domain = "sink.test"
 	srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var ln net.Listener
+	var err error
+	switch {
+	case o.TLS != nil && o.Implicit:
+		ln, err = tls.Listen("tcp", "127.0.0.1:0", o.TLS)
+	default:
+		srv.TLSConfig = o.TLS
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		t.Fatalf("sink: listen: %v", err)
 	}
@@ -79,6 +106,7 @@ func (s *Sink) Wait(t testing.TB, n int, timeout time.Duration) []SunkLetter {
 
 type sinkSession struct {
 	s    *Sink
+	conn *smtp.Conn
 	cur  SunkLetter
 	user string
 }
@@ -108,6 +136,7 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	ss.cur.Raw, ss.cur.User = raw, ss.user
+	_, ss.cur.TLS = ss.conn.TLSConnectionState()
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
 	ss.s.received = append(ss.s.received, ss.cur)
