@@ -13,12 +13,12 @@ import (
 // with a submission server, so the outbox can deliver replies in dialogs
 // that came in through that mailbox. It runs before the outbox worker is
 // built, which takes the senders map as it is then.
-func addEmailSenders(cfg email.Config, senders map[string]channels.Sender, log *slog.Logger) error {
+func addEmailSenders(cfg email.Config, senders map[string]channels.Sender, metrics *email.Metrics, log *slog.Logger) error {
 	for _, m := range cfg.Mailboxes {
 		if m.SMTP.Addr == "" {
 			continue
 		}
-		s, err := email.NewSender(m, email.WithLogger(log))
+		s, err := email.NewSender(m, email.WithLogger(log), email.WithMetrics(metrics))
 		if err != nil {
 			return fmt.Errorf("channels.email %q: %w", m.Name, err)
 		}
@@ -32,10 +32,10 @@ func addEmailSenders(cfg email.Config, senders map[string]channels.Sender, log *
 // ing (the router). The importers keep their folder cursors in the store,
 // next to what they import, and take the store's lock when it has one so
 // that of several replicas on one PostgreSQL database only one polls each
-// mailbox.
-func emailServices(cfg email.Config, ing channels.Ingester, st storage.Store, log *slog.Logger) ([]service, error) {
+// mailbox. metrics is shared with the senders: it is registered once.
+func emailServices(cfg email.Config, ing channels.Ingester, st storage.Store, metrics *email.Metrics, log *slog.Logger) ([]service, error) {
 	var out []service
-	opts := []email.Option{email.WithLogger(log)}
+	opts := []email.Option{email.WithLogger(log), email.WithMetrics(metrics)}
 	if l, ok := st.(storage.Locker); ok {
 		opts = append(opts, email.WithLocker(l, 0))
 	}
@@ -50,7 +50,7 @@ func emailServices(cfg email.Config, ing channels.Ingester, st storage.Store, lo
 		out = append(out, mb)
 	}
 	for _, l := range cfg.Listeners {
-		ln, err := email.NewListener(l, ing, email.WithLogger(log))
+		ln, err := email.NewListener(l, ing, email.WithLogger(log), email.WithMetrics(metrics))
 		if err != nil {
 			return nil, fmt.Errorf("channels.email listener %q: %w", l.Name, err)
 		}

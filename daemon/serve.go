@@ -19,6 +19,7 @@ import (
 
 	"github.com/switchboard-hub/switchboard/channels"
 	"github.com/switchboard-hub/switchboard/channels/api"
+	"github.com/switchboard-hub/switchboard/channels/email"
 	"github.com/switchboard-hub/switchboard/channels/outbox"
 	"github.com/switchboard-hub/switchboard/dialogs/auth"
 	"github.com/switchboard-hub/switchboard/dialogs/httpapi"
@@ -87,7 +88,11 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 	for _, c := range cfg.Channels.API {
 		senders[c.Channel()] = api.NewSender(c, httpClient)
 	}
-	if err := addEmailSenders(cfg.Channels.Email, senders, log); err != nil {
+	emailMetrics, err := email.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	if err := addEmailSenders(cfg.Channels.Email, senders, emailMetrics, log); err != nil {
 		return nil, err
 	}
 	if opts.Demo {
@@ -177,7 +182,7 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 
 	a.svcs = []service{a.worker, router.NewTimers(a.router, cfg.Router.TimerTick), a.hub,
 		&housekeeping{store: st, retention: cfg.Events.Retention, every: time.Hour, log: log}}
-	emailSvcs, err := emailServices(cfg.Channels.Email, a.router, st, log)
+	emailSvcs, err := emailServices(cfg.Channels.Email, a.router, st, emailMetrics, log)
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,7 @@ func (m *Mailbox) runFolder(ctx context.Context, folder string) {
 			delay = m.o.backoffMin
 		}
 		log.Warn("email: imap session ended", slog.Any("err", err), slog.Duration("retry_in", delay))
+		m.o.metrics.reconnect(m.cfg.Name)
 		if !sleep(ctx, delay) {
 			return
 		}
@@ -152,6 +153,8 @@ func (m *Mailbox) session(ctx context.Context, folder string, log *slog.Logger) 
 		return false, err
 	}
 	defer c.Close()
+	m.o.metrics.connUp(m.cfg.Name, 1)
+	defer m.o.metrics.connUp(m.cfg.Name, -1)
 	stop := closeOnDone(ctx, c)
 	defer stop()
 	idle := c.Caps().Has(imap.CapIdle) || c.Caps().Has(imap.CapIMAP4rev2)
@@ -162,6 +165,7 @@ func (m *Mailbox) session(ctx context.Context, folder string, log *slog.Logger) 
 			return synced, err
 		}
 		synced = true
+		m.o.metrics.polled(m.cfg.Name, time.Now())
 		if idle {
 			err = waitIdle(ctx, c, wake, m.cfg.IMAP.PollInterval)
 		} else if !sleep(ctx, m.cfg.IMAP.PollInterval) {
@@ -383,11 +387,20 @@ func (m *Mailbox) importOne(ctx context.Context, folder string, uidValidity uint
 	m.fill(&ev, folder)
 
 	failKey := folder + "/" + strconv.FormatUint(uint64(uidValidity), 10) + "/" + strconv.FormatUint(uint64(lm.uid), 10)
-	_, err := m.ing.Ingest(ctx, ev)
+	rcpt, err := m.ing.Ingest(ctx, ev)
 	if err == nil {
 		m.clearFailure(failKey)
+		switch {
+		case rcpt.Duplicate:
+			m.o.metrics.imports(m.cfg.Name, OutcomeDuplicate)
+		case perr != nil:
+			m.o.metrics.imports(m.cfg.Name, OutcomeFallback)
+		default:
+			m.o.metrics.imports(m.cfg.Name, OutcomeStored)
+		}
 		return nil
 	}
+	m.o.metrics.imports(m.cfg.Name, OutcomeFailed)
 	if m.countFailure(failKey) < maxIngestAttempts {
 		return fmt.Errorf("email: ingest uid %d: %w", lm.uid, err)
 	}
@@ -401,8 +414,10 @@ func (m *Mailbox) importOne(ctx context.Context, folder string, uidValidity uint
 	}
 	m.fill(&minimal, folder)
 	if _, err := m.ing.Ingest(ctx, minimal); err != nil {
+		m.o.metrics.imports(m.cfg.Name, OutcomeFailed)
 		return fmt.Errorf("email: ingest uid %d (minimal): %w", lm.uid, err)
 	}
+	m.o.metrics.imports(m.cfg.Name, OutcomeFallback)
 	m.clearFailure(failKey)
 	return nil
 }

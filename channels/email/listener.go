@@ -161,6 +161,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 		}
 		if !s.l.checkPassword(username, password) {
 			s.l.o.log.Warn("email: smtp auth failed", slog.String("remote", s.remote))
+			s.l.o.metrics.smtpReject(s.l.cfg.Name, RejectAuthFailed)
 			return smtp.ErrAuthFailed
 		}
 		s.authed = true
@@ -170,6 +171,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.l.cfg.Username != "" && !s.authed {
+		s.l.o.metrics.smtpReject(s.l.cfg.Name, RejectAuthRequired)
 		return smtp.ErrAuthRequired
 	}
 	s.from = from
@@ -178,6 +180,7 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !s.l.allowed(to) {
+		s.l.o.metrics.smtpReject(s.l.cfg.Name, RejectRecipient)
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such recipient here"}
 	}
 	s.rcpts = append(s.rcpts, to)
@@ -212,8 +215,10 @@ func (s *session) Data(r io.Reader) error {
 	defer cancel()
 	if _, err := s.l.ing.Ingest(ctx, ev); err != nil {
 		s.l.o.log.Error("email: ingest received letter", slog.Any("err", err))
+		s.l.o.metrics.smtpReject(s.l.cfg.Name, RejectIngest)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
 	}
+	s.l.o.metrics.smtpAccept(s.l.cfg.Name)
 	return nil
 }
 

@@ -32,6 +32,7 @@ type options struct {
 	batchSize  int
 	batchBytes int64
 	opTimeout  time.Duration
+	metrics    *Metrics
 }
 
 func newOptions(opts []Option) options {
@@ -95,4 +96,10 @@ func WithBatch(letters int, maxBytes int64) Option {
 			o.batchBytes = maxBytes
 		}
 	}
+}
+
+// WithMetrics records the channel's Prometheus metrics in m; without it
+// nothing is recorded.
+func WithMetrics(m *Metrics) Option {
+	return func(o *options) { o.metrics = m }
 }

@@ -62,6 +62,7 @@ func (s *Sender) Send(ctx context.Context, msg channels.OutboundMessage) (channe
 	// since the outbox would retry the send and the client get it twice.
 	if err := s.copyToSent(ctx, letter.raw); err != nil {
 		s.o.log.Warn("email: copy to sent folder", slog.String("message_id", letter.messageID), slog.Any("err", err))
+		s.o.metrics.sentAppendFailed(s.cfg.Name)
 	}
 	return channels.SendResult{ExternalID: letter.messageID}, nil
 }

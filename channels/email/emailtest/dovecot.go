@@ -54,7 +54,17 @@ type DovecotOptions struct {
 	// on Addr (plaintext login stays allowed there, for the harness's own
 	// Dial) and implicit TLS on TLSAddr.
 	TLS *PKI
+	// NoIdle makes the server not advertise IDLE (RFC 2177), so clients
+	// fall back to polling. Dovecot still understands the command; only
+	// the capability list changes.
+	NoIdle bool
 }
+
+// capsWithoutIdle replaces Dovecot's post-login capability list: the
+// common extensions of a plain IMAP4rev1 server, without IDLE (and without
+// IMAP4rev2, which implies it). The email adapter relies on nothing here
+// beyond IMAP4rev1: SELECT, UID SEARCH, FETCH, STORE, APPEND, CREATE.
+const capsWithoutIdle = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS MOVE NAMESPACE UNSELECT CHILDREN SPECIAL-USE"
 
 // StartDovecot runs Dovecot with the given accounts, without TLS, and stops
 // it when the test ends.
@@ -112,6 +122,11 @@ func StartDovecotWith(t testing.TB, o DovecotOptions) *Dovecot {
 		imaps = fmt.Sprintf("address = 127.0.0.1\n    port = %d\n    ssl = yes", tlsPort)
 	}
 
+	capsConf := ""
+	if o.NoIdle {
+		capsConf = "imap_capability = " + capsWithoutIdle
+	}
+
 	var passwd bytes.Buffer
 	for _, usr := range users {
 		s.users[usr.Name] = usr.Password
@@ -138,6 +153,7 @@ default_login_user = %[7]s
 mail_location = maildir:%[1]s/mail/%%u
 mail_uid = %[4]s
 mail_gid = %[5]s
+%[10]s
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
@@ -168,7 +184,7 @@ namespace inbox {
     special_use = \Sent
   }
 }
-`, dir, u.Username, g.Name, mailUID, mailGID, port, loginUser(u.Username), sslConf, imaps)
+`, dir, u.Username, g.Name, mailUID, mailGID, port, loginUser(u.Username), sslConf, imaps, capsConf)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	writeFile(t, confPath, conf)
 	for _, d := range []string{"run", "state", "mail", "home"} {

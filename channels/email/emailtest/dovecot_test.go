@@ -3,6 +3,8 @@ package emailtest
 import (
 	"bytes"
 	"testing"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 func TestStartDeliverFetch(t *testing.T) {
@@ -17,5 +19,23 @@ func TestStartDeliverFetch(t *testing.T) {
 	}
 	if got := s.Fetch(t, "sales", "Archive"); len(got) != 1 {
 		t.Fatalf("Archive has %d letters, want 1", len(got))
+	}
+}
+
+func TestNoIdleHidesIdle(t *testing.T) {
+	t.Parallel()
+	s := StartDovecotWith(t, DovecotOptions{NoIdle: true})
+	c := s.Dial(t, "sales")
+	caps := c.Caps()
+	if caps.Has(imap.CapIdle) || caps.Has(imap.CapIMAP4rev2) {
+		t.Fatalf("caps = %v, want no IDLE", caps)
+	}
+	if !caps.Has(imap.CapIMAP4rev1) {
+		t.Fatalf("caps = %v, want IMAP4rev1", caps)
+	}
+	// Delivery and fetch still work without IDLE.
+	s.Deliver(t, "sales", "INBOX", []byte("Subject: x\n\nbody\n"))
+	if got := s.Fetch(t, "sales", "INBOX"); len(got) != 1 {
+		t.Fatalf("INBOX has %d letters, want 1", len(got))
 	}
 }
