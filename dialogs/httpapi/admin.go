@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-hub/switchboard/dialogs/auth"
 	"github.com/switchboard-hub/switchboard/dialogs/event"
+	"github.com/switchboard-hub/switchboard/router"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -62,7 +63,7 @@ func (req teamRequest) apply(t *storage.Team) error {
 	case t.SLA < 0 || t.OwnerWait < 0:
 		return errBadRequest("sla_seconds and owner_wait_seconds must not be negative")
 	}
-	if _, err := parseHours(t.Hours); err != nil {
+	if _, err := router.ParseHours(t.Hours); err != nil {
 		return errBadRequest(err.Error())
 	}
 	return nil

@@ -10,11 +10,8 @@ import (
 
 	"github.com/switchboard-hub/switchboard/dialogs/auth"
 	"github.com/switchboard-hub/switchboard/dialogs/event"
-	"github.com/switchboard-hub/switchboard/router"
 	"github.com/switchboard-hub/switchboard/storage"
 )
-
-func parseHours(raw []byte) (*router.Hours, error) { return router.ParseHours(raw) }
 
 type managerLoad struct {
 	Manager storage.Manager `json:"manager"`
