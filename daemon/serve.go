@@ -180,7 +180,7 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 	registerConsole(mux)
 	a.handler = instrument(reg, mux)
 
-	a.svcs = []service{a.worker, router.NewTimers(a.router, cfg.Router.TimerTick), a.hub,
+	a.svcs = []service{a.worker, router.NewTimers(a.router, cfg.Router.TimerTick), a.hub, router.NewNameReindex(a.router),
 		&housekeeping{store: st, retention: cfg.Events.Retention, every: time.Hour, log: log}}
 	emailSvcs, err := emailServices(cfg.Channels.Email, a.router, st, emailMetrics, log)
 	if err != nil {

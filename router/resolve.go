@@ -81,7 +81,7 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 		if err := tx.UpdateClient(ctx, client); err != nil {
 			return storage.Client{}, err
 		}
-		if err := tx.SetNameTokens(ctx, client.ID, identity.NameTokens(client.Name)); err != nil {
+		if err := tx.SetNameKeys(ctx, client.ID, identity.NameKeys(client.Name)); err != nil {
 			return storage.Client{}, err
 		}
 		isNew = true // a first name is as new a signal as a new client
@@ -129,8 +129,8 @@ func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channe
 	if err := tx.CreateClient(ctx, &c); err != nil {
 		return storage.Client{}, err
 	}
-	if c.Name != "" {
-		if err := tx.SetNameTokens(ctx, c.ID, identity.NameTokens(c.Name)); err != nil {
+	if keys := identity.NameKeys(c.Name); len(keys) > 0 {
+		if err := tx.SetNameKeys(ctx, c.ID, keys); err != nil {
 			return storage.Client{}, err
 		}
 	}
@@ -175,12 +175,12 @@ func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.
 			}
 		}
 	}
-	tokens := identity.NameTokens(c.Name)
-	if len(tokens) < 2 {
+	keys := identity.NameKeys(c.Name)
+	if len(keys) == 0 {
 		// A lone first name matches half the city; it is no signal.
 		return nil
 	}
-	similar, err := tx.ClientsByNameToken(ctx, tokens, c.ID, r.cfg.CandidateScan)
+	similar, err := tx.ClientsByNameKey(ctx, keys, c.ID, r.cfg.CandidateScan)
 	if err != nil {
 		return err
 	}

@@ -128,6 +128,9 @@ type ClientQuery struct {
 type ClientQueries interface {
 	CreateClient(ctx context.Context, c *Client) error
 	GetClient(ctx context.Context, id int64) (Client, error)
+	// GetClients returns the clients with these ids that exist, in any
+	// order.
+	GetClients(ctx context.Context, ids []int64) ([]Client, error)
 	// UpdateClient writes kind, name, company and owner.
 	UpdateClient(ctx context.Context, c Client) error
 	SearchClients(ctx context.Context, q ClientQuery) ([]Client, error)
@@ -142,11 +145,13 @@ type ClientQueries interface {
 	// exclude) holding an email identity at domain; the store derives an
 	// email identity's domain when it is added.
 	ClientsByEmailDomain(ctx context.Context, domain string, exclude int64, limit int) ([]int64, error)
-	// SetNameTokens replaces the name tokens indexed for a client.
-	SetNameTokens(ctx context.Context, clientID int64, tokens []string) error
-	// ClientsByNameToken lists clients (up to limit, excluding exclude)
-	// having any of tokens among their indexed name tokens.
-	ClientsByNameToken(ctx context.Context, tokens []string, exclude int64, limit int) ([]Client, error)
+	// SetNameKeys replaces the name keys indexed for a client.
+	SetNameKeys(ctx context.Context, clientID int64, keys []string) error
+	// ClientsByNameKey lists the newest clients (up to limit, excluding
+	// exclude, newest first) having any of keys among their name keys. Its
+	// cost is bounded by limit and the number of keys, not by how many
+	// clients share a key.
+	ClientsByNameKey(ctx context.Context, keys []string, exclude int64, limit int) ([]Client, error)
 	// UpsertCandidate records a candidate pair; an existing pair keeps its
 	// status (a dismissed pair stays dismissed) and takes the higher score.
 	// It reports whether a new open candidate was created.
@@ -182,6 +187,9 @@ type DialogQueries interface {
 	// FindOpenDialog returns the client's newest non-closed dialog on
 	// channel with threadKey ("" matches dialogs without a key).
 	FindOpenDialog(ctx context.Context, clientID int64, channel, threadKey string) (Dialog, error)
+	// FindOpenDialogs is FindOpenDialog for many threads in one query: for
+	// each thread that has one, its newest non-closed dialog, in any order.
+	FindOpenDialogs(ctx context.Context, threads []Thread) ([]Dialog, error)
 	// FindDialogByThread returns the newest dialog on channel with
 	// threadKey, closed or not, created after since.
 	FindDialogByThread(ctx context.Context, clientID int64, channel, threadKey string, since time.Time) (Dialog, error)
@@ -200,6 +208,9 @@ type DialogQueries interface {
 	SetDialogReservation(ctx context.Context, id, managerID int64, until time.Time) error
 	// TouchDialog records activity: inbound messages add to unread.
 	TouchDialog(ctx context.Context, id int64, at time.Time, inbound bool) error
+	// TouchDialogs is TouchDialog for many dialogs in one statement; each
+	// id appears at most once.
+	TouchDialogs(ctx context.Context, touches []DialogTouch) error
 	// MarkFirstResponse records the first manager reply if not yet set and
 	// clears unread and the SLA deadline.
 	MarkFirstResponse(ctx context.Context, id int64, at time.Time) error
@@ -215,6 +226,28 @@ type DialogQueries interface {
 	QueueStats(ctx context.Context) ([]QueueStat, error)
 }
 
+// Thread names where a dialog without an explicit link continues: the
+// client, the channel and the channel's thread key.
+type Thread struct {
+	ClientID int64
+	Channel  string
+	Key      string
+}
+
+// DialogTouch is activity on one dialog: its newest message time and how
+// many inbound messages to add to unread.
+type DialogTouch struct {
+	ID     int64
+	At     time.Time
+	Unread int
+}
+
+// MessageKey is a message's identity on its channel.
+type MessageKey struct {
+	Channel    string
+	ExternalID string
+}
+
 // QueueStat is one team's queue length and oldest wait.
 type QueueStat struct {
 	TeamID   int64     `json:"team_id"`
@@ -227,8 +260,16 @@ type MessageQueries interface {
 	// InsertMessage stores m unless (channel, external id) is taken,
 	// reporting whether it was inserted. Attachments are stored with it.
 	InsertMessage(ctx context.Context, m *Message) (bool, error)
+	// InsertMessages is InsertMessage for many messages without
+	// attachments in one statement: inserted[i] reports whether ms[i] was
+	// stored (and got its id) or its (channel, external id) was taken.
+	InsertMessages(ctx context.Context, ms []*Message) (inserted []bool, err error)
 	GetMessage(ctx context.Context, id int64) (Message, error)
 	GetMessageByExternal(ctx context.Context, channel, externalID string) (Message, error)
+	// MessageRefs returns, for the keys that are stored, the message's id,
+	// dialog, client, channel and external id (nothing else is filled), in
+	// any order: the duplicate check of many inbound events at once.
+	MessageRefs(ctx context.Context, keys []MessageKey) ([]Message, error)
 	// DialogByExternal returns the dialog holding any of the messages with
 	// these external ids on channel, the first found in order.
 	DialogByExternal(ctx context.Context, channel string, externalIDs []string) (Dialog, error)

@@ -130,6 +130,16 @@ func FuzzNameKey(f *testing.F) {
 				t.Fatalf("NameTokens(%q) has bad token %q", a, tok)
 			}
 		}
+		keys := NameKeys(a)
+		if !slices.IsSorted(keys) || len(slices.Compact(slices.Clone(keys))) != len(keys) ||
+			len(keys) > maxNameKeyStems*(maxNameKeyStems-1)/2 {
+			t.Fatalf("NameKeys(%q) = %q, unsorted, repeated or too many", a, keys)
+		}
+		for _, k := range keys {
+			if strings.Count(k, " ") != 1 {
+				t.Fatalf("NameKeys(%q) has bad key %q", a, k)
+			}
+		}
 		s := NameSimilarity(a, b)
 		if s < 0 || s > 1 || s != s {
 			t.Fatalf("NameSimilarity(%q, %q) = %v, outside [0,1]", a, b, s)

@@ -111,3 +111,64 @@ func isApostrophe(r rune) bool {
 	}
 	return false
 }
+
+// Name keys are how a new client's possible namesakes are found without
+// comparing it to every client: only clients sharing a key are scored with
+// NameSimilarity. A key is a pair of token stems, a stem being a token's
+// first letter and the consonants after it, up to nameStemLen letters
+// ("ivanov" and "ivanova" → "ivn", "pliús" and "plus" → "pls"), so
+//   - "Иванов Пётр", "Petr Ivanov", "Иванова Петра" and "Иванов Пётр
+//     Сергеевич" share the key "ivn ptr": word order, script, declension,
+//     transliterated vowels and a patronymic do not hide a namesake;
+//   - a shared first name alone, the commonest coincidence and never a
+//     match, shares no key, so a key's clients stay few even in a base of
+//     millions.
+//
+// A name with one token has no keys: it never raises a candidate on its own.
+const (
+	nameStemLen     = 3
+	maxNameKeyStems = 6 // a name's first tokens paired; later ones add nothing but keys
+)
+
+// NameKeys returns the distinct keys of a name, sorted.
+func NameKeys(name string) []string {
+	toks := NameTokens(name)
+	if len(toks) > maxNameKeyStems {
+		toks = toks[:maxNameKeyStems]
+	}
+	stems := make([]string, len(toks))
+	for i, t := range toks {
+		stems[i] = stem(t)
+	}
+	var keys []string
+	for i := range stems {
+		for j := i + 1; j < len(stems); j++ {
+			a, b := stems[i], stems[j]
+			if a > b {
+				a, b = b, a
+			}
+			keys = append(keys, a+" "+b)
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// stem returns a token's first letter and the consonants after it, up to
+// nameStemLen letters. Vowels are where transliterations and declensions
+// of one name differ most.
+func stem(tok string) string {
+	var b strings.Builder
+	n := 0
+	for i, r := range tok {
+		if n == nameStemLen {
+			break
+		}
+		if i > 0 && strings.ContainsRune("aeiouy", r) {
+			continue
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}

@@ -155,3 +155,78 @@ func TestJaroWinkler(t *testing.T) {
 		})
 	}
 }
+
+func TestNameKeys(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{name: "first and last", in: "Иванов Пётр", want: []string{"ivn ptr"}},
+		{name: "declined", in: "Иванова Петра", want: []string{"ivn ptr"}},
+		{name: "patronymic", in: "Petr Sergeyevich Ivanov", want: []string{"ivn ptr", "ivn srg", "ptr srg"}},
+		{name: "shared stem", in: "Иван Иванов", want: []string{"ivn ivn"}},
+		{name: "vowels differ", in: "Romashka Plus", want: []string{"pls rms"}},
+		{name: "short tokens", in: "Ли Вэй", want: []string{"l v"}},
+		{name: "one token", in: "ООО Ромашка", want: nil},
+		{name: "empty", in: "", want: nil},
+		{name: "stem cap", in: "b1 b2 b3 b4 b5 b6 b7 b8", want: []string{
+			"b1 b2", "b1 b3", "b1 b4", "b1 b5", "b1 b6", "b2 b3", "b2 b4", "b2 b5",
+			"b2 b6", "b3 b4", "b3 b5", "b3 b6", "b4 b5", "b4 b6", "b5 b6",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := NameKeys(tt.in); !slices.Equal(got, tt.want) {
+				t.Errorf("NameKeys(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNameKeysFindMatches checks the promise the router relies on: two
+// names of two or more tokens that NameSimilarity calls a match share a
+// key, so a namesake is never missed for want of one. It also shows what a
+// key leaves out: a shared first name alone.
+func TestNameKeysFindMatches(t *testing.T) {
+	t.Parallel()
+	names := []string{
+		"Иванов Пётр", "Petr Ivanov", "IVANOV, Pyotr", "Иванов Пётр Сергеевич", "Ivanov Pyotr Sergeyevich",
+		"Иванова Петра", "Иванова Мария", "Мария Иванова", "Maria Ivanova", "Mariya Ivanova",
+		"Дмитрий Юрьевич Васильев", "Dmitriy Yuryevich Vasilyev", "Dmitry Vasiliev", "Васильев Дмитрий",
+		"Aleksander Petrov", "Александр Петров", "Alexander Petrov", "Саша Петров",
+		"Alexey Mikhailov", "Алексей Михайлов", "Aleksei Mihailov", "Алексей Михайлович",
+		"Юлия Наталья Мария", "Iuliia Natalya Mariya", "Yelena Yegorova", "Елена Егорова", "Елена Егоровна",
+		"Fyodor Semyonov", "Фёдор Семёнов", "Fedor Semenov", "Иван Иванов", "Иван Петров", "Иван Иванович Иванов",
+		"Ol'ga O’Brien", "Olga OBrien", "Петров-Водкин Кузьма", "Kuzma Petrov-Vodkin", "Щукин Жуков",
+		"José Müller", "Jose Muller", "Евгения Ковальчук", "Євгенія Ковальчук", "Evgenia Kovalchuk",
+		"ООО Ромашка Плюс", "Romashka Plus LLC", "ИП Сидоров Андрей", "Andrey Sidorov", "Сидоров А.В.",
+	}
+	for _, a := range names {
+		for _, b := range names {
+			if a == b || len(NameTokens(a)) < 2 || len(NameTokens(b)) < 2 {
+				continue
+			}
+			if NameSimilarity(a, b) < NameMatchThreshold {
+				continue
+			}
+			if !sharesKey(NameKeys(a), NameKeys(b)) {
+				t.Errorf("%q ~ %q (%.3f) share no key: %q, %q", a, b, NameSimilarity(a, b), NameKeys(a), NameKeys(b))
+			}
+		}
+	}
+	if sharesKey(NameKeys("Иван Иванов"), NameKeys("Иван Петров")) {
+		t.Error("a shared first name alone gives a shared key")
+	}
+}
+
+func sharesKey(a, b []string) bool {
+	for _, k := range a {
+		if slices.Contains(b, k) {
+			return true
+		}
+	}
+	return false
+}

@@ -38,6 +38,16 @@ func benchClients(b *testing.B) int {
 // benchPhone is client i's phone identity as the router stores it.
 func benchPhone(i int) string { return fmt.Sprintf("+7900%07d", i) }
 
+// benchNameKey is client i's name key: one of benchNameKeys, so that at a
+// million clients each key is shared by about a hundred of them, as a
+// common full name is in a big client base.
+func benchNameKey(i int) string { return fmt.Sprintf("f%02d s%04d", i%benchFirstNames, i/benchFirstNames%benchSurnames) }
+
+const (
+	benchFirstNames = 50
+	benchSurnames   = 200
+)
+
 // bulkLoad inserts n clients with one phone identity each, in multi-row
 // INSERTs inside a few transactions: loading a million rows one statement
 // at a time would take longer than the benchmark.
@@ -54,14 +64,16 @@ func bulkLoad(b *testing.B, db *sql.DB, n int) {
 		}
 		for blo := lo; blo < lo+batch*20 && blo <= n; blo += batch {
 			hi := min(blo+batch-1, n)
-			var cl, id strings.Builder
-			var cargs, iargs []any
+			var cl, id, nk strings.Builder
+			var cargs, iargs, kargs []any
 			cl.WriteString(`INSERT INTO clients (id, kind, name, search_text, created_at, updated_at) VALUES `)
 			id.WriteString(`INSERT INTO identities (kind, value, client_id, created_at) VALUES `)
+			nk.WriteString(`INSERT INTO name_keys (name_key, client_id) VALUES `)
 			for i := blo; i <= hi; i++ {
 				if i > blo {
 					cl.WriteString(", ")
 					id.WriteString(", ")
+					nk.WriteString(", ")
 				}
 				p := len(cargs)
 				fmt.Fprintf(&cl, "($%d, 'person', $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5)
@@ -70,12 +82,19 @@ func bulkLoad(b *testing.B, db *sql.DB, n int) {
 				q := len(iargs)
 				fmt.Fprintf(&id, "('phone', $%d, $%d, $%d)", q+1, q+2, q+3)
 				iargs = append(iargs, benchPhone(i), i, now)
+				r := len(kargs)
+				fmt.Fprintf(&nk, "($%d, $%d)", r+1, r+2)
+				kargs = append(kargs, benchNameKey(i), i)
 			}
 			if _, err := tx.ExecContext(ctx, cl.String(), cargs...); err != nil {
 				_ = tx.Rollback()
 				b.Fatal(err)
 			}
 			if _, err := tx.ExecContext(ctx, id.String(), iargs...); err != nil {
+				_ = tx.Rollback()
+				b.Fatal(err)
+			}
+			if _, err := tx.ExecContext(ctx, nk.String(), kargs...); err != nil {
 				_ = tx.Rollback()
 				b.Fatal(err)
 			}
@@ -124,6 +143,36 @@ func BenchmarkIdentityLookup(b *testing.B) {
 					reportPercentiles(b, lat)
 				})
 			}
+		})
+	}
+}
+
+// BenchmarkNamesakeLookup times ClientsByNameKey, the query that finds a
+// new client's possible namesakes, against benchClients clients whose
+// names share benchFirstNames × benchSurnames keys: the newest 50 clients
+// of a name's three keys (one of them shared, two not in the table), as
+// the router asks. Its cost must follow the limit, not the table.
+func BenchmarkNamesakeLookup(b *testing.B) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name, func(b *testing.B) {
+			st := storetest.Stores()[name](b)
+			n := benchClients(b)
+			bulkLoad(b, st.(interface{ SQL() *sql.DB }).SQL(), n)
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(3, 4))
+			lat := make([]time.Duration, 0, 1<<16)
+			b.ReportAllocs()
+			for b.Loop() {
+				i := rng.IntN(n) + 1
+				keys := []string{benchNameKey(i), "zz" + benchNameKey(i), "yy" + benchNameKey(i)}
+				t0 := time.Now()
+				got, err := st.ClientsByNameKey(ctx, keys, 0, 50)
+				lat = append(lat, time.Since(t0))
+				if err != nil || len(got) == 0 {
+					b.Fatalf("lookup %d: %d found, %v", i, len(got), err)
+				}
+			}
+			reportPercentiles(b, lat)
 		})
 	}
 }

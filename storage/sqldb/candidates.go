@@ -9,28 +9,28 @@ import (
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
-// SetNameTokens replaces the name tokens indexed for a client. Duplicates
-// and empty tokens are dropped.
-func (q *queries) SetNameTokens(ctx context.Context, clientID int64, tokens []string) error {
-	tokens = uniq(tokens)
+// SetNameKeys replaces the name keys indexed for a client. Duplicates and
+// empty keys are dropped.
+func (q *queries) SetNameKeys(ctx context.Context, clientID int64, keys []string) error {
+	keys = uniq(keys)
 	return q.atomic(ctx, func(q *queries) error {
-		if _, err := q.exec(ctx, "set name tokens", `DELETE FROM name_tokens WHERE client_id = $1`, clientID); err != nil {
+		if _, err := q.exec(ctx, "set name keys", `DELETE FROM name_keys WHERE client_id = $1`, clientID); err != nil {
 			return err
 		}
-		if len(tokens) == 0 {
+		if len(keys) == 0 {
 			return nil
 		}
-		// One multi-row insert: a name's tokens cost one round trip.
+		// One multi-row insert: a name's keys cost one round trip.
 		args := []any{clientID}
 		var rows strings.Builder
-		for i, tok := range tokens {
+		for i, k := range keys {
 			if i > 0 {
 				rows.WriteString(", ")
 			}
-			args = append(args, tok)
+			args = append(args, k)
 			fmt.Fprintf(&rows, "($%d, $1)", len(args))
 		}
-		_, err := q.exec(ctx, "set name tokens", `INSERT INTO name_tokens (token, client_id) VALUES `+rows.String(), args...)
+		_, err := q.exec(ctx, "set name keys", `INSERT INTO name_keys (name_key, client_id) VALUES `+rows.String(), args...)
 		return err
 	})
 }
@@ -42,18 +42,27 @@ func uniq(ss []string) []string {
 	return slices.Compact(out)
 }
 
-// ClientsByNameToken lists clients not merged away that have any of
-// tokens, ordered by id.
-func (q *queries) ClientsByNameToken(ctx context.Context, tokens []string, exclude int64, n int) ([]storage.Client, error) {
-	tokens = uniq(tokens)
-	if len(tokens) == 0 {
+// ClientsByNameKey lists the newest clients not merged away that have any
+// of keys, newest first. Each key reads at most n+1 index entries (one more
+// for exclude), so the cost does not grow with the number of clients.
+func (q *queries) ClientsByNameKey(ctx context.Context, keys []string, exclude int64, n int) ([]storage.Client, error) {
+	keys = uniq(keys)
+	if len(keys) == 0 {
 		return nil, nil
 	}
 	var a args
+	per := a.add(limit(n) + 1)
+	var union strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			union.WriteString(" UNION ")
+		}
+		fmt.Fprintf(&union, `SELECT client_id FROM (SELECT client_id FROM name_keys WHERE name_key = %s
+			ORDER BY client_id DESC LIMIT %s) k%d`, a.add(k), per, i)
+	}
 	query := `SELECT ` + clientCols + ` FROM clients WHERE merged_into = 0 AND id <> ` + a.add(exclude) +
-		` AND id IN (SELECT client_id FROM name_tokens WHERE token IN (` + in(&a, tokens) + `))` +
-		` ORDER BY id LIMIT ` + a.add(limit(n))
-	return list(ctx, q, "clients by name token", query, a, scanClient)
+		` AND id IN (` + union.String() + `) ORDER BY id DESC LIMIT ` + a.add(limit(n))
+	return list(ctx, q, "clients by name key", query, a, scanClient)
 }
 
 const candidateCols = `id, client_a, client_b, reason, score, status, created_at`

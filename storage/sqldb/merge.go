@@ -9,7 +9,7 @@ import (
 )
 
 // MergeClients folds loser into survivor in one transaction: identities,
-// dialogs, messages, calls, leads, name tokens, company members and
+// dialogs, messages, calls, leads, name keys, company members and
 // candidates move to the survivor, the survivor takes the loser's owner if
 // it has none, and the loser is tombstoned with merged_into. Clients
 // previously merged into the loser are re-pointed at the survivor so a
@@ -62,11 +62,11 @@ func (q *queries) MergeClients(ctx context.Context, loser, survivor int64, at ti
 			`UPDATE clients SET merged_into = $2 WHERE merged_into = $1`,
 			// The WHERE clause also keeps SQLite from reading ON CONFLICT
 			// as a join constraint.
-			`INSERT INTO name_tokens (token, client_id) SELECT token, CAST($2 AS BIGINT) FROM name_tokens WHERE client_id = $1
-				ON CONFLICT (token, client_id) DO NOTHING`,
+			`INSERT INTO name_keys (name_key, client_id) SELECT name_key, CAST($2 AS BIGINT) FROM name_keys WHERE client_id = $1
+				ON CONFLICT (name_key, client_id) DO NOTHING`,
 			// Both engines want every placeholder used, so this one
 			// mentions $2 harmlessly.
-			`DELETE FROM name_tokens WHERE client_id = $1 AND client_id <> $2`,
+			`DELETE FROM name_keys WHERE client_id = $1 AND client_id <> $2`,
 		}
 		for _, m := range moves {
 			if _, err := q.exec(ctx, op, m, loser, survivor); err != nil {

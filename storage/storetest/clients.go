@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -11,7 +12,7 @@ var clientTests = []test{
 	{"ClientRoundTrip", testClientRoundTrip},
 	{"ClientSearch", testClientSearch},
 	{"Identities", testIdentities},
-	{"NameTokens", testNameTokens},
+	{"NameKeys", testNameKeys},
 }
 
 func testClientRoundTrip(t *testing.T, s storage.Store) {
@@ -109,23 +110,35 @@ func testIdentities(t *testing.T, s storage.Store) {
 	eq(t, "other domain", len(must(s.ClientsByEmailDomain(c, "example.com", 0, 10))(t)), 0)
 }
 
-func testNameTokens(t *testing.T, s storage.Store) {
+func testNameKeys(t *testing.T, s storage.Store) {
 	c := ctx(t)
 	a, b, d := newClient(t, s, "Иван Петров"), newClient(t, s, "Пётр Иванов"), newClient(t, s, "Дубль")
-	ok(t, s.SetNameTokens(c, a.ID, []string{"иван", "петров", "иван", ""}))
-	ok(t, s.SetNameTokens(c, b.ID, []string{"петр", "иванов"}))
-	ok(t, s.SetNameTokens(c, d.ID, []string{"иван"}))
-	eq(t, "any token", ids(must(s.ClientsByNameToken(c, []string{"иван", "иванов"}, 0, 10))(t), clientID),
-		[]int64{a.ID, b.ID, d.ID})
-	eq(t, "excluding", ids(must(s.ClientsByNameToken(c, []string{"иван"}, a.ID, 10))(t), clientID), []int64{d.ID})
-	eq(t, "limit", ids(must(s.ClientsByNameToken(c, []string{"иван"}, 0, 1))(t), clientID), []int64{a.ID})
-	eq(t, "record", must(s.ClientsByNameToken(c, []string{"петров"}, 0, 10))(t), []storage.Client{a})
-	eq(t, "no tokens", len(must(s.ClientsByNameToken(c, nil, 0, 10))(t)), 0)
+	ok(t, s.SetNameKeys(c, a.ID, []string{"ivn ptr", "x y", "ivn ptr", ""}))
+	ok(t, s.SetNameKeys(c, b.ID, []string{"ivn ptr"}))
+	ok(t, s.SetNameKeys(c, d.ID, []string{"x y"}))
+	eq(t, "any key, newest first", ids(must(s.ClientsByNameKey(c, []string{"ivn ptr", "x y"}, 0, 10))(t), clientID),
+		[]int64{d.ID, b.ID, a.ID})
+	eq(t, "excluding", ids(must(s.ClientsByNameKey(c, []string{"x y"}, a.ID, 10))(t), clientID), []int64{d.ID})
+	eq(t, "excluding the newest still fills the limit", ids(must(s.ClientsByNameKey(c, []string{"ivn ptr"}, b.ID, 1))(t), clientID),
+		[]int64{a.ID})
+	eq(t, "limit", ids(must(s.ClientsByNameKey(c, []string{"ivn ptr", "x y"}, 0, 1))(t), clientID), []int64{d.ID})
+	eq(t, "record", must(s.ClientsByNameKey(c, []string{"ivn ptr"}, b.ID, 10))(t), []storage.Client{a})
+	eq(t, "no keys", len(must(s.ClientsByNameKey(c, nil, 0, 10))(t)), 0)
 
-	ok(t, s.SetNameTokens(c, a.ID, []string{"ivan"}))
-	eq(t, "replaced", ids(must(s.ClientsByNameToken(c, []string{"иван", "ivan"}, 0, 10))(t), clientID), []int64{a.ID, d.ID})
-	eq(t, "old token gone", len(must(s.ClientsByNameToken(c, []string{"петров"}, 0, 10))(t)), 0)
+	ok(t, s.SetNameKeys(c, a.ID, []string{"x y"}))
+	eq(t, "replaced", ids(must(s.ClientsByNameKey(c, []string{"x y"}, 0, 10))(t), clientID), []int64{d.ID, a.ID})
+	eq(t, "old key gone", ids(must(s.ClientsByNameKey(c, []string{"ivn ptr"}, 0, 10))(t), clientID), []int64{b.ID})
 
 	ok(t, s.MergeClients(c, d.ID, b.ID, t0))
-	eq(t, "merged client is no match", ids(must(s.ClientsByNameToken(c, []string{"иван"}, 0, 10))(t), clientID), []int64{b.ID})
+	eq(t, "merged client is no match", ids(must(s.ClientsByNameKey(c, []string{"x y"}, 0, 10))(t), clientID), []int64{b.ID, a.ID})
+
+	// Many namesakes: the newest n are the ones compared.
+	var many []int64
+	for range 30 {
+		cl := newClient(t, s, "Иван Иванов")
+		ok(t, s.SetNameKeys(c, cl.ID, []string{"ivn ivn"}))
+		many = append(many, cl.ID)
+	}
+	slices.Reverse(many)
+	eq(t, "newest n of many", ids(must(s.ClientsByNameKey(c, []string{"ivn ivn"}, many[0], 5))(t), clientID), many[1:6])
 }

@@ -32,8 +32,8 @@ func testMergeMovesEverything(t *testing.T, s storage.Store) {
 	must(s.UpsertCall(c, &call))(t)
 	lead := storage.Lead{Source: "tilda", ExternalID: "l1", ClientID: loser.ID, CreatedAt: t0}
 	must(s.InsertLead(c, &lead))(t)
-	ok(t, s.SetNameTokens(c, survivor.ID, []string{"иван", "петров"}))
-	ok(t, s.SetNameTokens(c, loser.ID, []string{"ivan", "иван"}))
+	ok(t, s.SetNameKeys(c, survivor.ID, []string{"ivn ptr", "x y"}))
+	ok(t, s.SetNameKeys(c, loser.ID, []string{"ivn ivn", "ivn ptr"}))
 
 	pair := storage.Candidate{ClientA: loser.ID, ClientB: survivor.ID, Reason: "name", Score: 0.8, CreatedAt: t0}
 	lx := storage.Candidate{ClientA: loser.ID, ClientB: x.ID, Reason: "phone", Score: 0.9, CreatedAt: t0}
@@ -65,8 +65,8 @@ func testMergeMovesEverything(t *testing.T, s storage.Store) {
 		eq(t, "call moved", must(s.GetCall(c, call.ID))(t).ClientID, survivor.ID)
 		eq(t, "lead moved", must(s.GetLead(c, lead.ID))(t).ClientID, survivor.ID)
 		eq(t, "timeline follows", len(must(s.Timeline(c, survivor.ID, time.Time{}, 10))(t)), 3)
-		for _, tok := range []string{"ivan", "иван", "петров"} {
-			eq(t, "token "+tok, ids(must(s.ClientsByNameToken(c, []string{tok}, 0, 10))(t), clientID), []int64{survivor.ID})
+		for _, key := range []string{"ivn ivn", "ivn ptr", "x y"} {
+			eq(t, "key "+key, ids(must(s.ClientsByNameKey(c, []string{key}, 0, 10))(t), clientID), []int64{survivor.ID})
 		}
 
 		eq(t, "the merged pair is marked merged", must(s.GetCandidate(c, pair.ID))(t).Status, storage.CandidateMerged)

@@ -29,7 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	for _, group := range [][]test{
 		managerTests, teamTests, authTests, clientTests, candidateTests, mergeTests, dialogTests,
 		messageTests, callLeadTests, eventTests, outboxTests, stateTests, lockerTests, txTests,
-		concurrencyTests, cannedTests,
+		concurrencyTests, cannedTests, batchTests,
 	} {
 		all = append(all, group...)
 	}

@@ -1,0 +1,168 @@
+package sqldb
+
+import (
+	"context"
+	"strings"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+// The statements here serve many inbound events at once: a group commit
+// looks up and writes a whole batch in a few round trips instead of a few
+// per event. Rows per statement are bounded so a statement stays well
+// under both engines' limits on bound parameters.
+const maxBatchRows = 200
+
+// chunks calls fn with consecutive pieces of n items of at most
+// maxBatchRows, as [lo, hi).
+func chunks(n int, fn func(lo, hi int) error) error {
+	for lo := 0; lo < n; lo += maxBatchRows {
+		if err := fn(lo, min(lo+maxBatchRows, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetClients returns the clients with these ids that exist.
+func (q *queries) GetClients(ctx context.Context, ids []int64) ([]storage.Client, error) {
+	var out []storage.Client
+	err := chunks(len(ids), func(lo, hi int) error {
+		var a args
+		cs, err := list(ctx, q, "get clients", `SELECT `+clientCols+` FROM clients WHERE id IN (`+in(&a, ids[lo:hi])+`)`,
+			a, scanClient)
+		out = append(out, cs...)
+		return err
+	})
+	return out, err
+}
+
+// FindOpenDialogs returns each thread's newest non-closed dialog.
+func (q *queries) FindOpenDialogs(ctx context.Context, threads []storage.Thread) ([]storage.Dialog, error) {
+	seen := make(map[storage.Thread]bool, len(threads))
+	var out []storage.Dialog
+	err := chunks(len(threads), func(lo, hi int) error {
+		var a args
+		conds := make([]string, 0, hi-lo)
+		for _, t := range threads[lo:hi] {
+			conds = append(conds, "(client_id = "+a.add(t.ClientID)+" AND channel = "+a.add(t.Channel)+
+				" AND thread_key = "+a.add(t.Key)+")")
+		}
+		ds, err := list(ctx, q, "find open dialogs", `SELECT `+dialogCols+` FROM dialogs WHERE status <> 'closed' AND (`+
+			strings.Join(conds, " OR ")+`) ORDER BY id DESC`, a, scanDialog)
+		for _, d := range ds {
+			t := storage.Thread{ClientID: d.ClientID, Channel: d.Channel, Key: d.ThreadKey}
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, d)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// TouchDialogs records activity on many dialogs in one UPDATE per chunk.
+func (q *queries) TouchDialogs(ctx context.Context, touches []storage.DialogTouch) error {
+	return chunks(len(touches), func(lo, hi int) error {
+		var a args
+		var at, unread strings.Builder
+		ids := make([]int64, 0, hi-lo)
+		for _, t := range touches[lo:hi] {
+			id := a.add(t.ID)
+			at.WriteString(" WHEN " + id + " THEN CAST(" + a.add(ms(t.At)) + " AS BIGINT)")
+			unread.WriteString(" WHEN " + id + " THEN CAST(" + a.add(t.Unread) + " AS INTEGER)")
+			ids = append(ids, t.ID)
+		}
+		// CASE instead of UPDATE ... FROM (VALUES ...): one form both
+		// engines run; the casts give PostgreSQL the parameters' types.
+		newAt := "(CASE id" + at.String() + " END)"
+		res, err := q.ex.ExecContext(ctx, `UPDATE dialogs SET
+			last_message_at = CASE WHEN last_message_at < `+newAt+` THEN `+newAt+` ELSE last_message_at END,
+			updated_at = `+newAt+`,
+			unread = unread + (CASE id`+unread.String()+` END)
+			WHERE id IN (`+in(&a, ids)+`)`, a...)
+		if err != nil {
+			return q.wrap("touch dialogs", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(ids)) {
+			return notFound("touch dialogs")
+		}
+		return nil
+	})
+}
+
+// InsertMessages stores messages without attachments, each unless its
+// (channel, external id) is taken.
+func (q *queries) InsertMessages(ctx context.Context, msgs []*storage.Message) ([]bool, error) {
+	const op = "insert messages"
+	inserted := make([]bool, len(msgs))
+	err := q.atomic(ctx, func(q *queries) error {
+		return chunks(len(msgs), func(lo, hi int) error {
+			var a args
+			var rows strings.Builder
+			byKey := make(map[storage.MessageKey]int, hi-lo)
+			for i := lo; i < hi; i++ {
+				m := msgs[i]
+				if len(m.Attachments) > 0 {
+					return errf(op, "message %q has attachments", m.ExternalID)
+				}
+				meta, err := encodeMeta(m.Meta)
+				if err != nil {
+					return errf(op, "meta: %w", err)
+				}
+				m.CreatedAt = orNow(m.CreatedAt)
+				if i > lo {
+					rows.WriteString(", ")
+				}
+				rows.WriteString("(" + strings.Join([]string{a.add(m.DialogID), a.add(m.ClientID), a.add(m.Channel),
+					a.add(m.ExternalID), a.add(m.Direction), a.add(m.AuthorID), a.add(m.Subject), a.add(m.Text),
+					a.add(m.HTML), a.add(m.Status), a.add(m.Error), a.add(meta), a.add(m.Automated),
+					a.add(ms(m.CreatedAt))}, ", ") + ")")
+				byKey[storage.MessageKey{Channel: m.Channel, ExternalID: m.ExternalID}] = i
+			}
+			type ref struct {
+				id       int64
+				channel  string
+				external string
+			}
+			got, err := list(ctx, q, op, `INSERT INTO messages (dialog_id, client_id, channel, external_id,
+				direction, author_id, subject, body_text, body_html, status, error, meta, automated, created_at)
+				VALUES `+rows.String()+` ON CONFLICT (channel, external_id) DO NOTHING RETURNING id, channel, external_id`,
+				a, func(r scanner) (ref, error) {
+					var x ref
+					return x, r.Scan(&x.id, &x.channel, &x.external)
+				})
+			if err != nil {
+				return err
+			}
+			for _, x := range got {
+				if i, ok := byKey[storage.MessageKey{Channel: x.channel, ExternalID: x.external}]; ok {
+					msgs[i].ID, inserted[i] = x.id, true
+				}
+			}
+			return nil
+		})
+	})
+	return inserted, err
+}
+
+// MessageRefs returns the stored messages' ids, dialogs and clients.
+func (q *queries) MessageRefs(ctx context.Context, keys []storage.MessageKey) ([]storage.Message, error) {
+	var out []storage.Message
+	err := chunks(len(keys), func(lo, hi int) error {
+		var a args
+		conds := make([]string, 0, hi-lo)
+		for _, k := range keys[lo:hi] {
+			conds = append(conds, "(channel = "+a.add(k.Channel)+" AND external_id = "+a.add(k.ExternalID)+")")
+		}
+		ms, err := list(ctx, q, "message refs", `SELECT id, dialog_id, client_id, channel, external_id FROM messages WHERE `+
+			strings.Join(conds, " OR "), a, func(r scanner) (storage.Message, error) {
+			var m storage.Message
+			return m, r.Scan(&m.ID, &m.DialogID, &m.ClientID, &m.Channel, &m.ExternalID)
+		})
+		out = append(out, ms...)
+		return err
+	})
+	return out, err
+}
