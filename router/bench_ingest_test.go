@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,12 +27,12 @@ type benchRouter struct {
 }
 
 func newBenchRouter(b *testing.B, store string, managers, capacity int) *benchRouter {
-	return newBenchRouterBatch(b, store, managers, capacity, 1)
+	return newBenchRouterBatch(b, store, managers, capacity, 1, 1)
 }
 
 // newBenchRouterBatch is newBenchRouter with group commit of up to
 // maxBatch events.
-func newBenchRouterBatch(b *testing.B, store string, managers, capacity, maxBatch int) *benchRouter {
+func newBenchRouterBatch(b *testing.B, store string, managers, capacity, maxBatch, runners int) *benchRouter {
 	b.Helper()
 	ctx := context.Background()
 	st := storetest.Stores()[store](b)
@@ -62,7 +63,7 @@ func newBenchRouterBatch(b *testing.B, store string, managers, capacity, maxBatc
 		}
 		br.managers = append(br.managers, m)
 	}
-	br.r = router.New(st, norm, blobs, router.Config{DefaultTeam: "bench", MaxBatch: maxBatch})
+	br.r = router.New(st, norm, blobs, router.Config{DefaultTeam: "bench", MaxBatch: maxBatch, BatchRunners: runners})
 	return br
 }
 
@@ -163,8 +164,65 @@ func BenchmarkIngestParallel(b *testing.B) {
 	}
 }
 
+// BenchmarkIngestMix runs the load tool's default traffic from 4
+// goroutines per CPU: 30% new clients, 65% returning ones (of 1,000 known,
+// each with an open dialog), 5% replays, one transaction per event and
+// with group commit.
+func BenchmarkIngestMix(b *testing.B) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		for _, batch := range []int{1, 32} {
+			b.Run(fmt.Sprintf("%s/batch-%d", store, batch), func(b *testing.B) { benchIngestMix(b, store, batch, 1) })
+		}
+		if store == "postgres" {
+			for _, runners := range []int{2, 4} {
+				b.Run(fmt.Sprintf("%s/batch-32x%d", store, runners), func(b *testing.B) { benchIngestMix(b, store, 32, runners) })
+			}
+		}
+	}
+}
+
+func benchIngestMix(b *testing.B, store string, batch, runners int) {
+	const known = 1000
+	br := newBenchRouterBatch(b, store, 10, 1<<30, batch, runners)
+	ctx := context.Background()
+	var warm sync.WaitGroup
+	for w := range 8 {
+		warm.Go(func() {
+			for c := w; c < known; c += 8 {
+				if _, err := br.r.Ingest(ctx, benchEvent(fmt.Sprintf("k%d", c), c)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	warm.Wait()
+	var seq atomic.Int64
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(seq.Add(1))
+			var ev channels.InboundEvent
+			switch n := i % 20; {
+			case n < 6: // new
+				ev = benchEvent(fmt.Sprintf("mn%d", i), known+i)
+			case n < 19: // returning
+				ev = benchEvent(fmt.Sprintf("mr%d", i), (i*7919)%known)
+			default: // replay of an earlier event
+				ev = benchEvent(fmt.Sprintf("k%d", i%known), i%known)
+			}
+			if _, err := br.r.Ingest(ctx, ev); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
 func benchIngestParallel(b *testing.B, store string, batch int) {
-	br := newBenchRouterBatch(b, store, 10, 1<<30, batch)
+	br := newBenchRouterBatch(b, store, 10, 1<<30, batch, 1)
 	ctx := context.Background()
 	var seq atomic.Int64
 	b.SetParallelism(4)

@@ -14,9 +14,10 @@ import (
 // its team's queue: the client's owner first (when online with capacity, or
 // waited for if the team says so), then the team's strategy among online
 // members with free capacity. exclude is a manager not to offer it to (the
-// one who just let its SLA run out).
-func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.Dialog, c storage.Client, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
-	team, members, err := r.teamAndMembers(ctx, tx, d.TeamID)
+// one who just let its SLA run out). known is the dialog's team if the
+// caller has read it in this transaction, else nil.
+func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.Dialog, c storage.Client, known *storage.Team, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
+	team, members, err := r.teamAndMembers(ctx, tx, d.TeamID, known)
 	if err != nil {
 		return d, err
 	}
@@ -93,7 +94,7 @@ func (r *Router) redistribute(ctx context.Context, tx storage.Queries, d storage
 	if err != nil {
 		return d, err
 	}
-	return r.distribute(ctx, tx, d, c, exclude, now, evs)
+	return r.distribute(ctx, tx, d, c, nil, exclude, now, evs)
 }
 
 // available is the cheap pre-check; ReserveCapacity is the real one.
@@ -171,16 +172,21 @@ func (r *Router) queue(d storage.Dialog, now time.Time, reason string, evs *pend
 	return d
 }
 
-// teamAndMembers loads the dialog's team and its members. Team 0 is the
-// shared queue: every enabled manager is a member.
-func (r *Router) teamAndMembers(ctx context.Context, tx storage.Queries, teamID int64) (storage.Team, []storage.Manager, error) {
+// teamAndMembers loads the dialog's team (unless known is it) and its
+// members. Team 0 is the shared queue: every enabled manager is a member.
+func (r *Router) teamAndMembers(ctx context.Context, tx storage.Queries, teamID int64, known *storage.Team) (storage.Team, []storage.Manager, error) {
 	if teamID == 0 {
 		ms, err := tx.ListManagers(ctx)
 		return storage.Team{Name: "shared", Strategy: storage.LeastLoaded}, ms, err
 	}
-	t, err := tx.GetTeam(ctx, teamID)
-	if err != nil {
-		return storage.Team{}, nil, err
+	var t storage.Team
+	if known != nil && known.ID == teamID {
+		t = *known
+	} else {
+		var err error
+		if t, err = tx.GetTeam(ctx, teamID); err != nil {
+			return storage.Team{}, nil, err
+		}
 	}
 	ms, err := tx.TeamMembers(ctx, teamID)
 	return t, ms, err

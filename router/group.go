@@ -52,9 +52,9 @@ type ingestJob struct {
 
 // grouper queues events for the next batch.
 type grouper struct {
-	mu     sync.Mutex
-	queue  []*ingestJob
-	active bool
+	mu      sync.Mutex
+	queue   []*ingestJob
+	running int // batches being committed, at most Config.BatchRunners
 }
 
 // ingestGrouped commits the event in the next batch and waits for it.
@@ -63,8 +63,10 @@ func (r *Router) ingestGrouped(ctx context.Context, ev channels.InboundEvent, id
 	g := &r.group
 	g.mu.Lock()
 	g.queue = append(g.queue, j)
-	lead := !g.active
-	g.active = true
+	lead := g.running < r.cfg.BatchRunners
+	if lead {
+		g.running++
+	}
 	g.mu.Unlock()
 	if lead {
 		// The batch outlives this caller's request if it goes away: other
@@ -89,7 +91,7 @@ func (r *Router) runBatches(ctx context.Context, first bool) {
 	for {
 		g.mu.Lock()
 		if len(g.queue) == 0 {
-			g.active = false
+			g.running--
 			g.mu.Unlock()
 			return
 		}
@@ -104,7 +106,7 @@ func (r *Router) runBatches(ctx context.Context, first bool) {
 			g.mu.Lock()
 			more := len(g.queue) > 0
 			if !more {
-				g.active = false
+				g.running--
 			}
 			g.mu.Unlock()
 			if more {
@@ -129,13 +131,12 @@ func (r *Router) commitBatch(ctx context.Context, batch []*ingestJob) {
 			// The store may run this again after a conflict: start over.
 			failed, failErr = -1, nil
 			var evs pending
-			for i, j := range batch {
-				rc, err := r.ingestEvent(ctx, tx, j.ev, j.ids, j.weak, j.atts, &evs)
-				if err != nil {
-					failed, failErr = i, err
-					return errDropFromBatch
+			if i, err := r.ingestBatch(ctx, tx, batch, &evs); err != nil {
+				if i < 0 {
+					return err
 				}
-				j.rc = rc
+				failed, failErr = i, err
+				return errDropFromBatch
 			}
 			// One append for the whole batch, last: see ingestEvent.
 			return evs.flush(ctx, tx)

@@ -147,7 +147,7 @@ func (r *Router) storeAttachments(ctx context.Context, in []channels.Attachment)
 // ingestTx stores one event and appends its events to the log.
 func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, atts []storage.Attachment) (channels.Receipt, error) {
 	var evs pending
-	rc, err := r.ingestEvent(ctx, tx, ev, ids, weak, atts, &evs)
+	rc, err := r.ingestEvent(ctx, tx, ev, ids, weak, atts, false, &evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
@@ -158,23 +158,27 @@ func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.I
 }
 
 // ingestEvent stores one event, adding the log events it causes to evs
-// for the caller to append. Appending last matters on PostgreSQL: the
+// for the caller to append. checked says the caller has already looked
+// for the event among stored messages in this transaction. Appending last matters on PostgreSQL: the
 // event sequence is one locked row, taken after the team and manager rows
 // as every other transaction takes them, so a group commit that appends
 // once for the whole batch cannot deadlock with them.
-func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, atts []storage.Attachment, evs *pending) (channels.Receipt, error) {
-	if m, err := tx.GetMessageByExternal(ctx, ev.Channel, ev.ExternalID); err == nil {
+func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, atts []storage.Attachment, checked bool, evs *pending) (channels.Receipt, error) {
+	if checked {
+		// A concurrent delivery committing first still shows as
+		// InsertMessage's conflict below.
+	} else if m, err := tx.GetMessageByExternal(ctx, ev.Channel, ev.ExternalID); err == nil {
 		return channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}, nil
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return channels.Receipt{}, err
 	}
 
 	now := r.now()
-	client, err := r.resolveClient(ctx, tx, ev, ids, weak, now, evs)
+	client, created, err := r.resolveClient(ctx, tx, ev, ids, weak, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
-	th, err := r.threadDialog(ctx, tx, ev, client, now, evs)
+	th, err := r.threadDialog(ctx, tx, ev, client, created, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
@@ -203,7 +207,7 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	}
 
 	if th.distribute && !ev.Automated {
-		if d, err = r.distribute(ctx, tx, d, client, 0, now, evs); err != nil {
+		if d, err = r.distribute(ctx, tx, d, client, th.team, 0, now, evs); err != nil {
 			return channels.Receipt{}, err
 		}
 	}

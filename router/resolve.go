@@ -23,24 +23,24 @@ const (
 )
 
 // resolveClient finds the one client owning the event's identities, or
-// creates it, attaches identities it does not hold yet, and records
-// duplicate candidates for conflicts and weak signals.
-func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, now time.Time, evs *pending) (storage.Client, error) {
+// creates it (created), attaches identities it does not hold yet, and
+// records duplicate candidates for conflicts and weak signals.
+func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, now time.Time, evs *pending) (client storage.Client, created bool, err error) {
 	found, err := tx.FindIdentities(ctx, ids)
 	if err != nil {
-		return storage.Client{}, err
+		return storage.Client{}, false, err
 	}
 	owners := ownersOf(found)
 
-	var client storage.Client
 	isNew := len(owners) == 0
+	created = isNew
 	if isNew {
 		client, err = r.createClient(ctx, tx, ev, now, evs)
 	} else {
 		client, err = tx.GetClient(ctx, owners[0])
 	}
 	if err != nil {
-		return storage.Client{}, err
+		return storage.Client{}, false, err
 	}
 
 	held := make(map[storage.Identity]bool, len(found))
@@ -54,44 +54,44 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 		id.ClientID, id.CreatedAt = client.ID, now
 		added, err := tx.AddIdentity(ctx, id)
 		if err != nil {
-			return storage.Client{}, err
+			return storage.Client{}, false, err
 		}
 		if !added {
 			// Another event took this identity since we looked: start over
 			// so both land on one client.
-			return storage.Client{}, errLostRace
+			return storage.Client{}, false, errLostRace
 		}
 	}
 	for _, id := range weak {
 		id.ClientID, id.CreatedAt, id.Weak = client.ID, now, true
 		if _, err := tx.AddIdentity(ctx, id); err != nil {
-			return storage.Client{}, err
+			return storage.Client{}, false, err
 		}
 	}
 
 	for i := 1; i < len(owners); i++ {
 		other := owners[i]
 		if err := r.identityConflict(ctx, tx, client.ID, other, found, now, evs); err != nil {
-			return storage.Client{}, err
+			return storage.Client{}, false, err
 		}
 	}
 	if !isNew && client.Name == "" && ev.From.Name != "" {
 		client.Name = ev.From.Name
 		client.UpdatedAt = now
 		if err := tx.UpdateClient(ctx, client); err != nil {
-			return storage.Client{}, err
+			return storage.Client{}, false, err
 		}
 		if err := tx.SetNameKeys(ctx, client.ID, identity.NameKeys(client.Name)); err != nil {
-			return storage.Client{}, err
+			return storage.Client{}, false, err
 		}
 		isNew = true // a first name is as new a signal as a new client
 	}
 	if isNew {
 		if err := r.weakSignals(ctx, tx, client, ids, now, evs); err != nil {
-			return storage.Client{}, err
+			return storage.Client{}, false, err
 		}
 	}
-	return client, nil
+	return client, created, nil
 }
 
 // ownersOf lists the distinct clients owning found identities, oldest
@@ -130,7 +130,7 @@ func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channe
 		return storage.Client{}, err
 	}
 	if keys := identity.NameKeys(c.Name); len(keys) > 0 {
-		if err := tx.SetNameKeys(ctx, c.ID, keys); err != nil {
+		if err := tx.AddNameKeys(ctx, c.ID, keys); err != nil {
 			return storage.Client{}, err
 		}
 	}

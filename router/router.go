@@ -46,6 +46,11 @@ type Config struct {
 	// transaction (group commit, see group.go). 0 or 1 gives every event
 	// a transaction of its own.
 	MaxBatch int
+	// BatchRunners is how many batches may be committed at once (default
+	// 1). One suits SQLite's single writer; on PostgreSQL several keep
+	// both the database's cores and the pool's connections busy while one
+	// batch waits on its round trips.
+	BatchRunners int
 }
 
 // Router is the one writer of clients, dialogs and assignments.
@@ -80,6 +85,9 @@ func WithOutboxKick(kick func()) Option { return func(r *Router) { r.kickOutbox 
 
 // New builds a Router.
 func New(store Store, norm Normalizer, blobs Blobs, cfg Config, opts ...Option) *Router {
+	if cfg.BatchRunners <= 0 {
+		cfg.BatchRunners = 1
+	}
 	if cfg.CandidateScan <= 0 {
 		cfg.CandidateScan = 50
 	}

@@ -18,14 +18,17 @@ type thread struct {
 	// distribute: the dialog needs a manager (new, or reopened without
 	// its old one).
 	distribute bool
+	// team is the dialog's team when it was read on the way (nil
+	// otherwise), so distribution need not read it again.
+	team *storage.Team
 }
 
 // threadDialog finds the dialog an event continues, strongest key first:
 // the dialog named by the channel (a plus-addressed reply), the dialog of a
 // message it answers, the client's open dialog with the same thread key.
 // Otherwise it opens a new one. A closed dialog that is answered is
-// reopened.
-func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, c storage.Client, now time.Time, evs *pending) (thread, error) {
+// reopened. A client created for this event (newClient) has no dialogs.
+func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, c storage.Client, newClient bool, now time.Time, evs *pending) (thread, error) {
 	if ev.DialogID != 0 {
 		d, err := tx.GetDialog(ctx, ev.DialogID)
 		switch {
@@ -46,21 +49,23 @@ func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channe
 			return thread{}, err
 		}
 	}
-	d, err := tx.FindOpenDialog(ctx, c.ID, ev.Channel, ev.ThreadKey)
-	switch {
-	case err == nil:
-		return thread{dialog: d}, nil
-	case !errors.Is(err, storage.ErrNotFound):
-		return thread{}, err
+	if !newClient {
+		d, err := tx.FindOpenDialog(ctx, c.ID, ev.Channel, ev.ThreadKey)
+		switch {
+		case err == nil:
+			return thread{dialog: d}, nil
+		case !errors.Is(err, storage.ErrNotFound):
+			return thread{}, err
+		}
 	}
 
-	teamID, err := r.teamFor(ctx, tx, ev)
+	team, err := r.teamFor(ctx, tx, ev)
 	if err != nil {
 		return thread{}, err
 	}
-	d = storage.Dialog{
+	d := storage.Dialog{
 		ClientID: c.ID, Channel: ev.Channel, ThreadKey: ev.ThreadKey, Subject: ev.Subject,
-		Status: storage.DialogOpen, TeamID: teamID, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, QueuedAt: now,
+		Status: storage.DialogOpen, TeamID: team.ID, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, QueuedAt: now,
 		// The message that opens it is unread; set here so the insert
 		// needs no touch after it.
 		Unread: 1,
@@ -75,7 +80,11 @@ func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channe
 	}
 	r.metrics.dialogOpened(ev.Channel)
 	evs.add(dialogEvent(event.DialogCreated, d, now, dialogData{Dialog: d}))
-	return thread{dialog: d, created: true, distribute: d.Status != storage.DialogClosed}, nil
+	th := thread{dialog: d, created: true, distribute: d.Status != storage.DialogClosed}
+	if team.ID != 0 {
+		th.team = &team
+	}
+	return th, nil
 }
 
 // continueDialog threads an event into an existing dialog, reopening it if
@@ -89,22 +98,19 @@ func (r *Router) continueDialog(ctx context.Context, tx storage.Queries, d stora
 }
 
 // teamFor returns the team an event's channel names, or the default team;
-// 0 is the shared queue of all managers.
-func (r *Router) teamFor(ctx context.Context, tx storage.Queries, ev channels.InboundEvent) (int64, error) {
+// a zero team (id 0) is the shared queue of all managers.
+func (r *Router) teamFor(ctx context.Context, tx storage.Queries, ev channels.InboundEvent) (storage.Team, error) {
 	name := ev.Team
 	if name == "" {
 		name = r.cfg.DefaultTeam
 	}
 	if name == "" {
-		return 0, nil
+		return storage.Team{}, nil
 	}
 	t, err := tx.GetTeamByName(ctx, name)
 	if errors.Is(err, storage.ErrNotFound) {
 		r.log.Warn("channel team not found; using the shared queue", "channel", ev.Channel, "team", name)
-		return 0, nil
+		return storage.Team{}, nil
 	}
-	if err != nil {
-		return 0, err
-	}
-	return t.ID, nil
+	return t, err
 }

@@ -147,6 +147,9 @@ type ClientQueries interface {
 	ClientsByEmailDomain(ctx context.Context, domain string, exclude int64, limit int) ([]int64, error)
 	// SetNameKeys replaces the name keys indexed for a client.
 	SetNameKeys(ctx context.Context, clientID int64, keys []string) error
+	// AddNameKeys indexes name keys for a client, keeping those it has: a
+	// new client's keys without SetNameKeys' delete.
+	AddNameKeys(ctx context.Context, clientID int64, keys []string) error
 	// ClientsByNameKey lists the newest clients (up to limit, excluding
 	// exclude, newest first) having any of keys among their name keys. Its
 	// cost is bounded by limit and the number of keys, not by how many
