@@ -64,8 +64,8 @@ type groupEnv struct {
 	r       *Router
 	release chan struct{}
 
-	mu   sync.Mutex
-	slow map[string]int // InsertMessage calls by external id: events that took the slow path
+	mu       sync.Mutex
+	slow     map[string]int // InsertMessage calls by external id: events that took the slow path
 	race     atomic.Bool
 	gateOnce sync.Once
 	rounds   int

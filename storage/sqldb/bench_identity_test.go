@@ -41,7 +41,9 @@ func benchPhone(i int) string { return fmt.Sprintf("+7900%07d", i) }
 // benchNameKey is client i's name key: one of benchNameKeys, so that at a
 // million clients each key is shared by about a hundred of them, as a
 // common full name is in a big client base.
-func benchNameKey(i int) string { return fmt.Sprintf("f%02d s%04d", i%benchFirstNames, i/benchFirstNames%benchSurnames) }
+func benchNameKey(i int) string {
+	return fmt.Sprintf("f%02d s%04d", i%benchFirstNames, i/benchFirstNames%benchSurnames)
+}
 
 const (
 	benchFirstNames = 50
