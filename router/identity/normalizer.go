@@ -67,13 +67,14 @@ type Options struct {
 	FreeMailDomains []string
 }
 
-// Normalizer turns raw identity values into their canonical form. It is
-// immutable after New and safe for concurrent use. The zero value behaves
-// like New(Options{}).
+// Normalizer turns raw identity values into their canonical form. Its
+// settings are fixed by New and it is safe for concurrent use. The zero
+// value behaves like New(Options{}), without New's cache of phone answers.
 type Normalizer struct {
 	region    string
 	foldEmail bool
 	freeMail  map[string]bool // extra domains only; the built-in list is shared
+	phones    *phoneCache
 }
 
 // New builds a Normalizer, rejecting a DefaultRegion phonenumbers does not know.
@@ -85,7 +86,7 @@ func New(opts Options) (*Normalizer, error) {
 	if !phonenumbers.GetSupportedRegions()[region] {
 		return nil, fmt.Errorf("identity: unsupported default region %q", opts.DefaultRegion)
 	}
-	n := &Normalizer{region: region, foldEmail: opts.FoldEmail}
+	n := &Normalizer{region: region, foldEmail: opts.FoldEmail, phones: newPhoneCache()}
 	for _, d := range opts.FreeMailDomains {
 		d = canonicalDomain(d)
 		if d == "" {

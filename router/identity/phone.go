@@ -35,6 +35,19 @@ const ExtSeparator = ";ext="
 // Letters are refused outside the extension marker: phonenumbers would read
 // "8 800 FLOWERS" as a vanity number, which no client types into a form.
 func (n *Normalizer) Phone(raw string) (string, error) {
+	if n.phones == nil {
+		return n.phone(raw)
+	}
+	if r, ok := n.phones.get(raw); ok {
+		return r.out, r.err
+	}
+	out, err := n.phone(raw)
+	n.phones.put(raw, phoneResult{out, err})
+	return out, err
+}
+
+// phone is Phone without the cache.
+func (n *Normalizer) phone(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return "", invalid(channels.Phone, "empty")

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -102,5 +103,37 @@ func TestPhoneRejects(t *testing.T) {
 				t.Errorf("Phone(%q) error = %v, want reason %q", tt.raw, err, tt.wantReason)
 			}
 		})
+	}
+}
+
+// TestPhoneCache: a cached answer is the answer, for valid and invalid
+// input alike, and the cache stays within two generations however many
+// distinct inputs it sees.
+func TestPhoneCache(t *testing.T) {
+	t.Parallel()
+	n, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bare Normalizer
+	for _, raw := range []string{"8 (912) 345-67-89", "+7 912 345 67 89 доб. 12", "not a phone", "", "8 800 FLOWERS"} {
+		for range 2 {
+			got, gotErr := n.Phone(raw)
+			want, wantErr := bare.Phone(raw)
+			if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Errorf("Phone(%q) = %q, %v; uncached %q, %v", raw, got, gotErr, want, wantErr)
+			}
+		}
+	}
+	for i := range 3 * phoneCacheSize {
+		if _, err := n.Phone(fmt.Sprintf("+7912%07d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.phones.mu.Lock()
+	size := len(n.phones.cur) + len(n.phones.prev)
+	n.phones.mu.Unlock()
+	if size > 2*phoneCacheSize {
+		t.Errorf("cache holds %d entries, want at most %d", size, 2*phoneCacheSize)
 	}
 }
