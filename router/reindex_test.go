@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,6 +55,32 @@ func TestNamesakeAmongCommonFirstNames(t *testing.T) {
 		cands, err := e.store.ListCandidates(e.ctx, b.ClientID, storage.CandidateOpen, 10)
 		if err != nil || len(cands) != 1 || cands[0].ClientA != first.ClientID || !strings.Contains(cands[0].Reason, "similar name") {
 			t.Fatalf("candidates = %+v, %v", cands, err)
+		}
+	})
+}
+
+// TestCandidatesCapped: a new client resembling many others raises only
+// the best few candidates, the newest first among equals.
+func TestCandidatesCapped(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, router.Config{CandidatesPerClient: 2}, func(e *env) {
+		var same []int64
+		for i := range 6 {
+			rc := e.ingest(msg("api:shop", fmt.Sprintf("s%d", i), "Иван Иванов", phone(fmt.Sprintf("+7912111%04d", i))))
+			same = append(same, rc.ClientID)
+		}
+		b := e.ingest(msg("api:shop", "new", "Ivan Ivanov", phone("+79129999999")))
+		cands, err := e.store.ListCandidates(e.ctx, b.ClientID, storage.CandidateOpen, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, c := range cands {
+			got = append(got, c.ClientA)
+		}
+		slices.Sort(got)
+		if want := same[4:]; !slices.Equal(got, want) {
+			t.Fatalf("candidates with %v, want the two newest %v", got, want)
 		}
 	})
 }

@@ -1,9 +1,12 @@
 package router
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -155,8 +158,17 @@ func (r *Router) identityConflict(ctx context.Context, tx storage.Queries, keep,
 }
 
 // weakSignals compares a new client with existing ones by corporate email
-// domain and by name, raising candidates; they never merge on their own.
+// domain and by name, and raises candidates for the best few matches
+// (Config.CandidatesPerClient): a supervisor can review three likely
+// duplicates of a client, not the fifty other Ivan Ivanovs. They never
+// merge on their own.
 func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.Client, ids []storage.Identity, now time.Time, evs *pending) error {
+	best := map[int64]weakMatch{}
+	consider := func(m weakMatch) {
+		if m.other != c.ID && m.score > best[m.other].score {
+			best[m.other] = m
+		}
+	}
 	for _, id := range ids {
 		if id.Kind != string(channels.Email) {
 			continue
@@ -170,34 +182,49 @@ func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.
 			return err
 		}
 		for _, o := range others {
-			if err := r.raiseCandidate(ctx, tx, c.ID, o, "email domain: "+domain, scoreEmailDomain, now, evs); err != nil {
-				return err
+			consider(weakMatch{other: o, reason: "email domain: " + domain, score: scoreEmailDomain})
+		}
+	}
+	// A lone first name matches half the city; it has no keys and is no
+	// signal.
+	if keys := identity.NameKeys(c.Name); len(keys) > 0 {
+		similar, err := tx.ClientsByNameKey(ctx, keys, c.ID, r.cfg.CandidateScan)
+		if err != nil {
+			return err
+		}
+		for _, o := range similar {
+			if o.MergedInto != 0 {
+				continue
 			}
+			score := identity.NameSimilarity(c.Name, o.Name)
+			if score < identity.NameMatchThreshold {
+				continue
+			}
+			consider(weakMatch{other: o.ID, reason: fmt.Sprintf("similar name: %q ~ %q", c.Name, o.Name), score: score})
 		}
 	}
-	keys := identity.NameKeys(c.Name)
-	if len(keys) == 0 {
-		// A lone first name matches half the city; it is no signal.
-		return nil
-	}
-	similar, err := tx.ClientsByNameKey(ctx, keys, c.ID, r.cfg.CandidateScan)
-	if err != nil {
-		return err
-	}
-	for _, o := range similar {
-		if o.MergedInto != 0 {
-			continue
+	matches := slices.Collect(maps.Values(best))
+	// Best first; among equals the newest client, the likeliest to be the
+	// same person writing again.
+	slices.SortFunc(matches, func(a, b weakMatch) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
 		}
-		score := identity.NameSimilarity(c.Name, o.Name)
-		if score < identity.NameMatchThreshold {
-			continue
-		}
-		reason := fmt.Sprintf("similar name: %q ~ %q", c.Name, o.Name)
-		if err := r.raiseCandidate(ctx, tx, c.ID, o.ID, reason, score, now, evs); err != nil {
+		return cmp.Compare(b.other, a.other)
+	})
+	for _, m := range matches[:min(len(matches), r.cfg.CandidatesPerClient)] {
+		if err := r.raiseCandidate(ctx, tx, c.ID, m.other, m.reason, m.score, now, evs); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// weakMatch is an existing client resembling a new one.
+type weakMatch struct {
+	other  int64
+	reason string
+	score  float64
 }
 
 func (r *Router) raiseCandidate(ctx context.Context, tx storage.Queries, a, b int64, reason string, score float64, now time.Time, evs *pending) error {

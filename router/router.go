@@ -42,6 +42,9 @@ type Config struct {
 	AwayOnSLA bool
 	// CandidateScan bounds how many clients a weak-signal check compares.
 	CandidateScan int
+	// CandidatesPerClient bounds the duplicate candidates weak signals
+	// raise for one new client, best first (default 3).
+	CandidatesPerClient int
 	// MaxBatch bounds how many concurrent inbound events share one
 	// transaction (group commit, see group.go). 0 or 1 gives every event
 	// a transaction of its own.
@@ -90,6 +93,9 @@ func New(store Store, norm Normalizer, blobs Blobs, cfg Config, opts ...Option) 
 	}
 	if cfg.CandidateScan <= 0 {
 		cfg.CandidateScan = 50
+	}
+	if cfg.CandidatesPerClient <= 0 {
+		cfg.CandidatesPerClient = 3
 	}
 	r := &Router{
 		store: store, norm: norm, blobs: blobs, cfg: cfg,
