@@ -80,11 +80,13 @@ type RouterConfig struct {
 	PresenceGrace time.Duration `yaml:"presence_grace"`
 	TimerTick     time.Duration `yaml:"timer_tick"`
 	// MaxBatch is how many concurrent inbound events may share one
-	// transaction (group commit). 0 picks per engine: 32 on SQLite, whose
-	// one writer connection and per-commit flush make sharing pay; 1 on
-	// PostgreSQL, where separate transactions overlap their round trips on
-	// several connections and measured faster (docs/PERFORMANCE.md).
+	// transaction (group commit); 0 means 32. A batch writes its returning
+	// clients' messages in one statement and shares one commit.
 	MaxBatch int `yaml:"max_batch"`
+	// BatchRunners is how many batches may commit at once. 0 picks per
+	// engine: 1 on SQLite, which has one writer; 2 on PostgreSQL, so that
+	// one batch's round trips overlap another's (docs/PERFORMANCE.md).
+	BatchRunners int `yaml:"batch_runners"`
 }
 
 // EventsConfig sets the event log's retention.

@@ -110,16 +110,19 @@ func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, 
 		return nil, err
 	}
 
-	maxBatch := cfg.Router.MaxBatch
+	maxBatch, runners := cfg.Router.MaxBatch, cfg.Router.BatchRunners
 	if maxBatch <= 0 {
 		maxBatch = 32
+	}
+	if runners <= 0 {
+		runners = 1
 		if st.Engine() == "postgres" {
-			maxBatch = 1
+			runners = 2
 		}
 	}
 	a.router = router.New(st, norm, blobs, router.Config{
 		DefaultTeam: cfg.Router.DefaultTeam, AutoMerge: cfg.Router.AutoMerge, AwayOnSLA: cfg.Router.AwayOnSLA,
-		MaxBatch: maxBatch,
+		MaxBatch: maxBatch, BatchRunners: runners,
 	}, router.WithLogger(log), router.WithMetrics(router.NewMetrics(reg)), router.WithOutboxKick(a.worker.Kick))
 	a.tracker = router.NewPresenceTracker(a.router, cfg.Router.PresenceGrace)
 

@@ -33,10 +33,19 @@ const (
 // through ingestEvent in arrival order first, as it would alone; an event
 // whose client such an event may change takes that path too.
 //
+// With apart, the events that would go through ingestEvent are not run
+// here but marked apart, for the caller to run each in a transaction of its
+// own after this one commits: when several batches commit at once, each
+// assigning dialogs to several managers, they would lock managers' rows in
+// different orders and deadlock, while one event locks at most one.
+//
 // On an event's failure it returns the event's index, so the batch can run
 // again without it; -1 means the batch failed as a whole.
-func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*ingestJob, evs *pending) (int, error) {
+func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*ingestJob, apart bool, evs *pending) (int, error) {
 	paths := make([]jobPath, len(batch))
+	for _, j := range batch {
+		j.apart = false // the store may run the transaction again
+	}
 
 	keys := make([]storage.MessageKey, len(batch))
 	first := make(map[storage.MessageKey]int, len(batch))
@@ -160,6 +169,10 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 		if paths[i] != pathSlow {
 			continue
 		}
+		if apart {
+			j.apart = true
+			continue
+		}
 		rc, err := r.ingestEvent(ctx, tx, j.ev, j.ids, j.weak, j.atts, true, evs)
 		if err != nil {
 			return i, err
@@ -177,7 +190,11 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 			m := stored[keys[i]]
 			j.rc = channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}
 		case pathRepeat:
-			j.rc = batch[first[keys[i]]-1].rc
+			// A repeat of an event run apart runs apart too, and finds it
+			// stored or loses the race to store it.
+			f := batch[first[keys[i]]-1]
+			j.apart = f.apart
+			j.rc = f.rc
 			j.rc.Duplicate = true
 		}
 	}

@@ -159,7 +159,10 @@ func BenchmarkIngest(b *testing.B) {
 func BenchmarkIngestParallel(b *testing.B) {
 	for _, store := range []string{"sqlite", "postgres"} {
 		for _, batch := range []int{1, 32} {
-			b.Run(fmt.Sprintf("%s/batch-%d", store, batch), func(b *testing.B) { benchIngestParallel(b, store, batch) })
+			b.Run(fmt.Sprintf("%s/batch-%d", store, batch), func(b *testing.B) { benchIngestParallel(b, store, batch, 1) })
+		}
+		if store == "postgres" {
+			b.Run(store+"/batch-32x2", func(b *testing.B) { benchIngestParallel(b, store, 32, 2) })
 		}
 	}
 }
@@ -221,8 +224,8 @@ func benchIngestMix(b *testing.B, store string, batch, runners int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-func benchIngestParallel(b *testing.B, store string, batch int) {
-	br := newBenchRouterBatch(b, store, 10, 1<<30, batch, 1)
+func benchIngestParallel(b *testing.B, store string, batch, runners int) {
+	br := newBenchRouterBatch(b, store, 10, 1<<30, batch, runners)
 	ctx := context.Background()
 	var seq atomic.Int64
 	b.SetParallelism(4)

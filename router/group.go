@@ -48,6 +48,8 @@ type ingestJob struct {
 	rc   channels.Receipt
 	err  error
 	done chan struct{}
+	// apart: the batch left this event to a transaction of its own.
+	apart bool
 }
 
 // grouper queues events for the next batch.
@@ -131,7 +133,7 @@ func (r *Router) commitBatch(ctx context.Context, batch []*ingestJob) {
 			// The store may run this again after a conflict: start over.
 			failed, failErr = -1, nil
 			var evs pending
-			if i, err := r.ingestBatch(ctx, tx, batch, &evs); err != nil {
+			if i, err := r.ingestBatch(ctx, tx, batch, r.cfg.BatchRunners > 1, &evs); err != nil {
 				if i < 0 {
 					return err
 				}
@@ -144,7 +146,11 @@ func (r *Router) commitBatch(ctx context.Context, batch []*ingestJob) {
 		switch {
 		case err == nil:
 			for _, j := range batch {
-				close(j.done)
+				if j.apart {
+					go r.ingestAlone(ctx, j)
+				} else {
+					close(j.done)
+				}
 			}
 			batch = nil
 		case errors.Is(err, errDropFromBatch) && failed >= 0 && !errors.Is(failErr, storage.ErrUnavailable):

@@ -64,19 +64,19 @@ type groupEnv struct {
 	r       *Router
 	release chan struct{}
 
-	mu       sync.Mutex
-	slow     map[string]int // InsertMessage calls by external id: events that took the slow path
-	race     atomic.Bool
-	gateOnce sync.Once
-	rounds   int
+	mu      sync.Mutex
+	slow    map[string]int // InsertMessage calls by external id: events that took the slow path
+	race    atomic.Bool
+	runners int
+	rounds  int
 }
 
 func newGroupEnv(t *testing.T, fail map[string]error) *groupEnv {
 	t.Helper()
-	return newGroupEnvOn(t, storetest.SQLite(t), fail)
+	return newGroupEnvOn(t, storetest.SQLite(t), 1, fail)
 }
 
-func newGroupEnvOn(t *testing.T, st storage.Store, fail map[string]error) *groupEnv {
+func newGroupEnvOn(t *testing.T, st storage.Store, runners int, fail map[string]error) *groupEnv {
 	t.Helper()
 	norm, err := identity.New(identity.Options{})
 	if err != nil {
@@ -86,17 +86,17 @@ func newGroupEnvOn(t *testing.T, st storage.Store, fail map[string]error) *group
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &groupEnv{t: t, st: st, release: make(chan struct{}), slow: map[string]int{}}
+	e := &groupEnv{t: t, st: st, runners: runners, slow: map[string]int{}}
 	hook := func(ext string) error {
 		e.mu.Lock()
 		e.slow[ext]++
 		e.mu.Unlock()
 		if strings.HasPrefix(ext, "gate") {
-			e.gateOnce.Do(func() { <-e.release })
+			<-e.release
 		}
 		return fail[ext]
 	}
-	e.r = New(faultStore{st, hook, &e.race}, norm, blobs, Config{MaxBatch: 32})
+	e.r = New(faultStore{st, hook, &e.race}, norm, blobs, Config{MaxBatch: 32, BatchRunners: runners})
 	return e
 }
 
@@ -136,43 +136,49 @@ func (e *groupEnv) batchEvents(evs ...channels.InboundEvent) map[string]result {
 		out[k] = result{rc, err}
 		mu.Unlock()
 	}
+	// One gate per batch runner, so that every runner is held.
 	e.rounds++
-	gate := "gate"
-	if e.rounds > 1 {
-		gate = fmt.Sprintf("gate%d", e.rounds)
+	e.release = make(chan struct{})
+	var gates []string
+	for k := range e.runners {
+		gate := fmt.Sprintf("gate%d-%d", e.rounds, k)
+		gates = append(gates, gate)
+		wg.Go(func() {
+			ingest(channels.InboundEvent{Channel: "api:test", ExternalID: gate, SenderID: "s-" + gate,
+				From: channels.Contact{Name: "Client " + gate}, Text: "hi"})
+		})
+		e.waitQueued(0, k+1)
 	}
-	wg.Go(func() {
-		ingest(channels.InboundEvent{Channel: "api:test", ExternalID: gate, SenderID: "s-" + gate,
-			From: channels.Contact{Name: "Client " + gate}, Text: "hi"})
-	})
-	e.waitQueued(0, true)
 	for _, ev := range evs {
 		wg.Go(func() { ingest(ev) })
 	}
-	e.waitQueued(len(evs), false)
+	e.waitQueued(len(evs), e.runners)
 	close(e.release)
 	wg.Wait()
-	if r := out[gate]; r.err != nil {
-		e.t.Fatalf("gate: %v", r.err)
+	for _, gate := range gates {
+		if r := out[gate]; r.err != nil {
+			e.t.Fatalf("%s: %v", gate, r.err)
+		}
 	}
 	return out
 }
 
-// waitQueued polls until n events wait for the next batch (and, with
-// active, a batch is running).
-func (e *groupEnv) waitQueued(n int, active bool) {
+// waitQueued polls until n events wait for the next batch and running
+// batches are running.
+func (e *groupEnv) waitQueued(n, running int) {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		g := &e.r.group
 		g.mu.Lock()
-		ok := len(g.queue) == n && (!active || g.running > 0)
+		ok := len(g.queue) == n && g.running == running
 		g.mu.Unlock()
 		if ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("never saw %d queued events", n)
+			close(e.release) // the held transactions end, so cleanup need not wait for them
+			e.t.Fatalf("never saw %d queued events and %d batches running", n, running)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -248,147 +254,152 @@ func TestGroupCommitFailsTogetherWhenTheDatabaseIsGone(t *testing.T) {
 // while a new client, a client whose dialog is closed, a replay of a
 // stored event and an event given twice take their usual paths; every
 // receipt, dialog and log event is what one-at-a-time ingest would give.
+// With two batch runners the slow events run in transactions of their own
+// after the batch, with the same results.
 func TestGroupCommitFastPath(t *testing.T) {
 	t.Parallel()
 	for name, open := range storetest.Stores() {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			e := newGroupEnvOn(t, open(t), nil)
-			m := storage.Manager{Login: "m", Name: "M", Role: storage.RoleAgent, Capacity: 100, Presence: storage.Online}
-			if err := e.st.CreateManager(ctx, &m); err != nil {
-				t.Fatal(err)
-			}
-			if err := e.st.SetPresence(ctx, m.ID, storage.Online, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			ev := func(ext, phone, name string) channels.InboundEvent {
-				return channels.InboundEvent{Channel: "api:test", ExternalID: ext, SenderID: phone, Text: "text " + ext,
-					From: channels.Contact{Name: name, Identities: []channels.Identity{{Kind: channels.Phone, Value: phone}}}}
-			}
-			ingest := func(x channels.InboundEvent) channels.Receipt {
-				t.Helper()
-				rc, err := e.r.Ingest(ctx, x)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return rc
-			}
-			a := ingest(ev("a0", "+79000000001", "Анна Смирнова"))
-			b := ingest(ev("b0", "+79000000002", "Борис Петров"))
-			c := ingest(ev("c0", "+79000000003", "Вера Орлова"))
-			if _, err := e.r.Close(ctx, c.DialogID); err != nil {
-				t.Fatal(err)
-			}
-			_, before, err := e.st.EventBounds(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			clear(e.slow)
+		for _, runners := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/runners-%d", name, runners), func(t *testing.T) {
+				t.Parallel()
+				testFastPath(t, newGroupEnvOn(t, open(t), runners, nil))
+			})
+		}
+	}
+}
 
-			res := e.batchEvents(
-				ev("a1", "+79000000001", "Анна Смирнова"),
-				ev("a2", "8 900 000-00-01", ""),
-				ev("b1", "+79000000002", "Борис Петров"),
-				ev("n1", "+79000000009", "Новый Клиент"),
-				ev("c1", "+79000000003", "Вера Орлова"),
-				ev("a0", "+79000000001", "Анна Смирнова"),
-				ev("b1", "+79000000002", "Борис Петров"),
-			)
-			for id, r := range res {
-				if r.err != nil {
-					t.Fatalf("%s: %v", id, r.err)
-				}
-			}
-			e.mu.Lock()
-			for _, id := range []string{"a1", "a2"} {
-				if e.slow[id] != 0 {
-					t.Errorf("%s took the slow path", id)
-				}
-			}
-			for _, id := range []string{"n1", "c1"} {
-				if e.slow[id] == 0 {
-					t.Errorf("%s did not take the slow path", id)
-				}
-			}
-			e.mu.Unlock()
+func testFastPath(t *testing.T, e *groupEnv) {
+	ctx := context.Background()
+	m := storage.Manager{Login: "m", Name: "M", Role: storage.RoleAgent, Capacity: 100, Presence: storage.Online}
+	if err := e.st.CreateManager(ctx, &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SetPresence(ctx, m.ID, storage.Online, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ev := func(ext, phone, name string) channels.InboundEvent {
+		return channels.InboundEvent{Channel: "api:test", ExternalID: ext, SenderID: phone, Text: "text " + ext,
+			From: channels.Contact{Name: name, Identities: []channels.Identity{{Kind: channels.Phone, Value: phone}}}}
+	}
+	ingest := func(x channels.InboundEvent) channels.Receipt {
+		t.Helper()
+		rc, err := e.r.Ingest(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rc
+	}
+	a := ingest(ev("a0", "+79000000001", "Анна Смирнова"))
+	b := ingest(ev("b0", "+79000000002", "Борис Петров"))
+	c := ingest(ev("c0", "+79000000003", "Вера Орлова"))
+	if _, err := e.r.Close(ctx, c.DialogID); err != nil {
+		t.Fatal(err)
+	}
+	_, before, err := e.st.EventBounds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(e.slow)
 
-			for id, want := range map[string]int64{"a1": a.DialogID, "a2": a.DialogID} {
-				if got := res[id].rc; got.DialogID != want || got.Duplicate || got.MessageID == 0 {
-					t.Errorf("%s: receipt %+v, want dialog %d", id, got, want)
-				}
-			}
-			b1, b1again := res["b1"].rc, res["b1#2"].rc
-			if b1.Duplicate {
-				b1, b1again = b1again, b1
-			}
-			if b1.Duplicate || !b1again.Duplicate || b1.MessageID != b1again.MessageID || b1.DialogID != b.DialogID {
-				t.Errorf("b1 twice: %+v and %+v, want one stored in dialog %d and its duplicate", b1, b1again, b.DialogID)
-			}
-			res["b1"] = result{rc: b1}
-			// The closed dialog stays closed: the API channel names no
-			// dialog, so the client's next message opens a new one.
-			if c1 := res["c1"].rc; c1.ClientID != c.ClientID || c1.DialogID == c.DialogID || c1.Duplicate {
-				t.Errorf("c1: %+v, want a new dialog of client %d", c1, c.ClientID)
-			}
-			if !res["a0"].rc.Duplicate || res["a0"].rc.MessageID != a.MessageID {
-				t.Errorf("replay of a stored event: %+v, want duplicate of %+v", res["a0"].rc, a)
-			}
-			if n := res["n1"].rc; n.ClientID == a.ClientID || n.ClientID == b.ClientID || n.DialogID == 0 {
-				t.Errorf("new client: %+v", n)
-			}
-			for id, rc := range map[string]channels.Receipt{"a1": res["a1"].rc, "a2": res["a2"].rc, "b1": res["b1"].rc} {
-				got, err := e.st.GetMessageByExternal(ctx, "api:test", id)
-				if err != nil || got.ID != rc.MessageID || got.DialogID != rc.DialogID || got.Text != "text "+id ||
-					got.Meta["sender"] == "" {
-					t.Errorf("%s stored as %+v, %v; receipt %+v", id, got, err, rc)
-				}
-			}
-			da, err := e.st.GetDialog(ctx, a.DialogID)
-			if err != nil || da.Unread != 3 {
-				t.Errorf("dialog a: unread %d, want 3 (%v)", da.Unread, err)
-			}
+	res := e.batchEvents(
+		ev("a1", "+79000000001", "Анна Смирнова"),
+		ev("a2", "8 900 000-00-01", ""),
+		ev("b1", "+79000000002", "Борис Петров"),
+		ev("n1", "+79000000009", "Новый Клиент"),
+		ev("c1", "+79000000003", "Вера Орлова"),
+		ev("a0", "+79000000001", "Анна Смирнова"),
+		ev("b1", "+79000000002", "Борис Петров"),
+	)
+	for id, r := range res {
+		if r.err != nil {
+			t.Fatalf("%s: %v", id, r.err)
+		}
+	}
+	e.mu.Lock()
+	for _, id := range []string{"a1", "a2"} {
+		if e.slow[id] != 0 {
+			t.Errorf("%s took the slow path", id)
+		}
+	}
+	for _, id := range []string{"n1", "c1"} {
+		if e.slow[id] == 0 {
+			t.Errorf("%s did not take the slow path", id)
+		}
+	}
+	e.mu.Unlock()
 
-			evs, err := e.st.EventsAfter(ctx, before, 100)
-			if err != nil {
+	for id, want := range map[string]int64{"a1": a.DialogID, "a2": a.DialogID} {
+		if got := res[id].rc; got.DialogID != want || got.Duplicate || got.MessageID == 0 {
+			t.Errorf("%s: receipt %+v, want dialog %d", id, got, want)
+		}
+	}
+	b1, b1again := res["b1"].rc, res["b1#2"].rc
+	if b1.Duplicate {
+		b1, b1again = b1again, b1
+	}
+	if b1.Duplicate || !b1again.Duplicate || b1.MessageID != b1again.MessageID || b1.DialogID != b.DialogID {
+		t.Errorf("b1 twice: %+v and %+v, want one stored in dialog %d and its duplicate", b1, b1again, b.DialogID)
+	}
+	res["b1"] = result{rc: b1}
+	// The closed dialog stays closed: the API channel names no
+	// dialog, so the client's next message opens a new one.
+	if c1 := res["c1"].rc; c1.ClientID != c.ClientID || c1.DialogID == c.DialogID || c1.Duplicate {
+		t.Errorf("c1: %+v, want a new dialog of client %d", c1, c.ClientID)
+	}
+	if !res["a0"].rc.Duplicate || res["a0"].rc.MessageID != a.MessageID {
+		t.Errorf("replay of a stored event: %+v, want duplicate of %+v", res["a0"].rc, a)
+	}
+	if n := res["n1"].rc; n.ClientID == a.ClientID || n.ClientID == b.ClientID || n.DialogID == 0 {
+		t.Errorf("new client: %+v", n)
+	}
+	for id, rc := range map[string]channels.Receipt{"a1": res["a1"].rc, "a2": res["a2"].rc, "b1": res["b1"].rc} {
+		got, err := e.st.GetMessageByExternal(ctx, "api:test", id)
+		if err != nil || got.ID != rc.MessageID || got.DialogID != rc.DialogID || got.Text != "text "+id ||
+			got.Meta["sender"] == "" {
+			t.Errorf("%s stored as %+v, %v; receipt %+v", id, got, err, rc)
+		}
+	}
+	da, err := e.st.GetDialog(ctx, a.DialogID)
+	if err != nil || da.Unread != 3 {
+		t.Errorf("dialog a: unread %d, want 3 (%v)", da.Unread, err)
+	}
+
+	evs, err := e.st.EventsAfter(ctx, before, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := map[int64]int{}
+	for _, x := range evs {
+		if x.Type == "message.created" {
+			var data struct {
+				Message storage.Message `json:"message"`
+			}
+			if err := json.Unmarshal(x.Data, &data); err != nil {
 				t.Fatal(err)
 			}
-			created := map[int64]int{}
-			for _, x := range evs {
-				if x.Type == "message.created" {
-					var data struct {
-						Message storage.Message `json:"message"`
-					}
-					if err := json.Unmarshal(x.Data, &data); err != nil {
-						t.Fatal(err)
-					}
-					created[data.Message.ID]++
-					if x.DialogID != data.Message.DialogID || x.ManagerID != m.ID {
-						t.Errorf("message.created for %d: dialog %d manager %d", data.Message.ID, x.DialogID, x.ManagerID)
-					}
-				}
+			created[data.Message.ID]++
+			if x.DialogID != data.Message.DialogID || x.ManagerID != m.ID {
+				t.Errorf("message.created for %d: dialog %d manager %d", data.Message.ID, x.DialogID, x.ManagerID)
 			}
-			for _, id := range []string{"a1", "a2", "b1", "n1", "c1"} {
-				if created[res[id].rc.MessageID] != 1 {
-					t.Errorf("%s: %d message.created events", id, created[res[id].rc.MessageID])
-				}
-			}
+		}
+	}
+	for _, id := range []string{"a1", "a2", "b1", "n1", "c1"} {
+		if created[res[id].rc.MessageID] != 1 {
+			t.Errorf("%s: %d message.created events", id, created[res[id].rc.MessageID])
+		}
+	}
 
-			// A fast message stored meanwhile by another writer: its event
-			// runs again alone, the rest of the batch is unharmed.
-			e.release = make(chan struct{})
-			e.gateOnce = sync.Once{}
-			e.race.Store(true)
-			res = e.batchEvents(ev("a3", "+79000000001", ""), ev("b3", "+79000000002", ""))
-			for _, id := range []string{"a3", "b3"} {
-				got, err := e.st.GetMessageByExternal(ctx, "api:test", id)
-				if res[id].err != nil || err != nil || got.ID != res[id].rc.MessageID {
-					t.Errorf("%s after a lost race: %+v %v; stored %+v %v", id, res[id].rc, res[id].err, got, err)
-				}
-			}
-			if e.race.Load() {
-				t.Error("the race was never staged")
-			}
-		})
+	// A fast message stored meanwhile by another writer: its event
+	// runs again alone, the rest of the batch is unharmed.
+	e.race.Store(true)
+	res = e.batchEvents(ev("a3", "+79000000001", ""), ev("b3", "+79000000002", ""))
+	for _, id := range []string{"a3", "b3"} {
+		got, err := e.st.GetMessageByExternal(ctx, "api:test", id)
+		if res[id].err != nil || err != nil || got.ID != res[id].rc.MessageID {
+			t.Errorf("%s after a lost race: %+v %v; stored %+v %v", id, res[id].rc, res[id].err, got, err)
+		}
+	}
+	if e.race.Load() {
+		t.Error("the race was never staged")
 	}
 }

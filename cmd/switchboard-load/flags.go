@@ -44,6 +44,7 @@ type options struct {
 	Quiet          bool
 	LogLevel       string
 	Keep           bool
+	CPUProfile     string
 }
 
 // tokenList collects repeated or comma-separated --token values.
@@ -94,6 +95,7 @@ func parseFlags(args []string, w io.Writer) (options, error) {
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress line")
 	fs.StringVar(&o.LogLevel, "log-level", "error", "in-process daemon log level")
 	fs.BoolVar(&o.Keep, "keep", false, "in-process: keep the database after the run")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (with --inprocess, the daemon's too) to this file while sending")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

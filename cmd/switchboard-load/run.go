@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +64,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if smp, err = newSampler(pid); err != nil {
 			return fmt.Errorf("read /proc/%d: %w", pid, err)
 		}
+	}
+
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	client := &http.Client{
