@@ -41,8 +41,16 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 		return channels.Receipt{}, err
 	}
 
+	keys := make([]identityKey, len(ids))
+	for i, id := range ids {
+		keys[i] = keyOf(id)
+	}
 	var rc channels.Receipt
-	if r.cfg.MaxBatch > 1 {
+	// With several batch runners a batch hands new work to transactions
+	// of their own (see ingestBatch); an event from identities this
+	// process has not stored lately is most likely such work, so it goes
+	// there at once instead of after a batch's lookups.
+	if r.cfg.MaxBatch > 1 && (r.cfg.BatchRunners == 1 || r.recent.anyOf(keys)) {
 		rc, err = r.ingestGrouped(ctx, ev, ids, weak, atts)
 	} else {
 		err = r.retryTx(ctx, func(tx storage.Queries) error {
@@ -55,6 +63,7 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 		r.metrics.inbound(ev.Channel, "error")
 		return channels.Receipt{}, err
 	}
+	r.recent.add(keys)
 	outcome := "stored"
 	if rc.Duplicate {
 		outcome = "duplicate"

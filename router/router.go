@@ -69,6 +69,9 @@ type Router struct {
 	kickOutbox func()
 	// group queues concurrent ingests for a shared transaction.
 	group grouper
+	// recent holds the identities of events stored lately (a hint for
+	// group commit).
+	recent *recentSet
 }
 
 // Option configures a Router.
@@ -100,7 +103,7 @@ func New(store Store, norm Normalizer, blobs Blobs, cfg Config, opts ...Option) 
 	r := &Router{
 		store: store, norm: norm, blobs: blobs, cfg: cfg,
 		log: slog.Default(), now: func() time.Time { return time.Now().UTC() },
-		kickOutbox: func() {},
+		kickOutbox: func() {}, recent: newRecentSet(),
 	}
 	for _, o := range opts {
 		o(r)
