@@ -15,7 +15,7 @@ type recentSet struct {
 }
 
 func newRecentSet() *recentSet {
-	return &recentSet{cur: make(map[identityKey]struct{}, recentSize)}
+	return &recentSet{cur: make(map[identityKey]struct{})}
 }
 
 // anyOf reports whether any of keys was added lately.
@@ -44,7 +44,7 @@ func (s *recentSet) add(keys []identityKey) {
 
 func (s *recentSet) addLocked(k identityKey) {
 	if len(s.cur) >= recentSize {
-		s.prev, s.cur = s.cur, make(map[identityKey]struct{}, recentSize)
+		s.prev, s.cur = s.cur, make(map[identityKey]struct{})
 	}
 	s.cur[k] = struct{}{}
 }

@@ -24,7 +24,7 @@ type phoneCache struct {
 }
 
 func newPhoneCache() *phoneCache {
-	return &phoneCache{cur: make(map[string]phoneResult, phoneCacheSize)}
+	return &phoneCache{cur: make(map[string]phoneResult)}
 }
 
 func (c *phoneCache) get(raw string) (phoneResult, bool) {
@@ -48,7 +48,7 @@ func (c *phoneCache) put(raw string, r phoneResult) {
 
 func (c *phoneCache) putLocked(raw string, r phoneResult) {
 	if len(c.cur) >= phoneCacheSize {
-		c.prev, c.cur = c.cur, make(map[string]phoneResult, phoneCacheSize)
+		c.prev, c.cur = c.cur, make(map[string]phoneResult)
 	}
 	c.cur[raw] = r
 }
