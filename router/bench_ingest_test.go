@@ -200,40 +200,33 @@ func benchIngestMix(b *testing.B, store string, batch, runners int) {
 		})
 	}
 	warm.Wait()
-	var seq atomic.Int64
-	b.SetParallelism(4)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := int(seq.Add(1))
-			var ev channels.InboundEvent
-			switch n := i % 20; {
-			case n < 6: // new
-				ev = benchEvent(fmt.Sprintf("mn%d", i), known+i)
-			case n < 19: // returning
-				ev = benchEvent(fmt.Sprintf("mr%d", i), (i*7919)%known)
-			default: // replay of an earlier event
-				ev = benchEvent(fmt.Sprintf("k%d", i%known), i%known)
-			}
-			if _, err := br.r.Ingest(ctx, ev); err != nil {
-				b.Error(err)
-				return
-			}
+	br.ingestParallel(b, func(i int) channels.InboundEvent {
+		switch n := i % 20; {
+		case n < 6: // new
+			return benchEvent(fmt.Sprintf("mn%d", i), known+i)
+		case n < 19: // returning
+			return benchEvent(fmt.Sprintf("mr%d", i), (i*7919)%known)
+		default: // replay of an earlier event
+			return benchEvent(fmt.Sprintf("k%d", i%known), i%known)
 		}
 	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
 func benchIngestParallel(b *testing.B, store string, batch, runners int) {
 	br := newBenchRouterBatch(b, store, 10, 1<<30, batch, runners)
+	br.ingestParallel(b, func(i int) channels.InboundEvent { return benchEvent(fmt.Sprintf("p%d", i), i) })
+}
+
+// ingestParallel ingests event(1), event(2), … from 4 goroutines per CPU
+// and reports events/s.
+func (br *benchRouter) ingestParallel(b *testing.B, event func(i int) channels.InboundEvent) {
 	ctx := context.Background()
 	var seq atomic.Int64
 	b.SetParallelism(4)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := int(seq.Add(1))
-			if _, err := br.r.Ingest(ctx, benchEvent(fmt.Sprintf("p%d", i), i)); err != nil {
+			if _, err := br.r.Ingest(ctx, event(int(seq.Add(1)))); err != nil {
 				b.Error(err)
 				return
 			}

@@ -111,6 +111,15 @@ func bulkLoad(b *testing.B, db *sql.DB, n int) {
 	b.Logf("loaded %d clients in %s", n, time.Since(start).Round(time.Millisecond))
 }
 
+// loadedStore opens a fresh store of the named engine with benchClients
+// clients loaded, and returns it with their number.
+func loadedStore(b *testing.B, name string) (storage.Store, int) {
+	st := storetest.Stores()[name](b)
+	n := benchClients(b)
+	bulkLoad(b, st.(interface{ SQL() *sql.DB }).SQL(), n)
+	return st, n
+}
+
 // BenchmarkIdentityLookup times FindIdentities, the router's first query
 // of every ingest, against a table of benchClients clients: a phone that
 // is there (a returning client) and one that is not (a new client). It
@@ -118,9 +127,7 @@ func bulkLoad(b *testing.B, db *sql.DB, n int) {
 func BenchmarkIdentityLookup(b *testing.B) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		b.Run(name, func(b *testing.B) {
-			st := storetest.Stores()[name](b)
-			n := benchClients(b)
-			bulkLoad(b, st.(interface{ SQL() *sql.DB }).SQL(), n)
+			st, n := loadedStore(b, name)
 			ctx := context.Background()
 			rng := rand.New(rand.NewPCG(1, 2))
 			for _, c := range []struct {
@@ -157,9 +164,7 @@ func BenchmarkIdentityLookup(b *testing.B) {
 func BenchmarkNamesakeLookup(b *testing.B) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		b.Run(name, func(b *testing.B) {
-			st := storetest.Stores()[name](b)
-			n := benchClients(b)
-			bulkLoad(b, st.(interface{ SQL() *sql.DB }).SQL(), n)
+			st, n := loadedStore(b, name)
 			ctx := context.Background()
 			rng := rand.New(rand.NewPCG(3, 4))
 			lat := make([]time.Duration, 0, 1<<16)
