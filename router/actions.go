@@ -60,8 +60,11 @@ func (r *Router) assignTo(ctx context.Context, tx storage.Queries, d storage.Dia
 			return d, err
 		}
 	}
+	// The two managers' rows are locked in id order, so that transfers
+	// crossing each other (A to B while B to A) cannot deadlock.
 	prev := d.AssigneeID
-	if prev != 0 {
+	releaseFirst := prev != 0 && prev <= m.ID
+	if releaseFirst {
 		if err := tx.ReleaseCapacity(ctx, prev); err != nil {
 			return d, err
 		}
@@ -72,6 +75,11 @@ func (r *Router) assignTo(ctx context.Context, tx storage.Queries, d storage.Dia
 	}
 	if !ok {
 		return d, ErrAtCapacity
+	}
+	if prev != 0 && !releaseFirst {
+		if err := tx.ReleaseCapacity(ctx, prev); err != nil {
+			return d, err
+		}
 	}
 	if prev != 0 {
 		evs.add(managerEvent(event.DialogUnassigned, prev, d2, now, dialogData{Dialog: d2, From: prev}))

@@ -307,3 +307,53 @@ func TestRoundRobinFairness(t *testing.T) {
 		}
 	})
 }
+
+// TestCrossingTransfers: transfers running at once in both directions
+// between two managers all succeed, and each manager's load ends equal to
+// the open dialogs assigned to them.
+func TestCrossingTransfers(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, router.Config{}, func(e *env) {
+		a := e.manager("a", 100, storage.Online)
+		b := e.manager("b", 100, storage.Online)
+		const n = 12
+		var fromA, fromB []int64
+		for i := range 2 * n {
+			rc := e.ingest(msg("api:x", fmt.Sprintf("x%d", i), "X", phone(fmt.Sprintf("+7912555%04d", i))))
+			to := a.ID
+			if i%2 == 1 {
+				to = b.ID
+			}
+			if _, err := e.r.Transfer(e.ctx, rc.DialogID, to, 0); err != nil {
+				t.Fatal(err)
+			}
+			if to == a.ID {
+				fromA = append(fromA, rc.DialogID)
+			} else {
+				fromB = append(fromB, rc.DialogID)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*n)
+		for i := range n {
+			wg.Go(func() { _, err := e.r.Transfer(e.ctx, fromA[i], b.ID, 0); errs <- err })
+			wg.Go(func() { _, err := e.r.Transfer(e.ctx, fromB[i], a.ID, 0); errs <- err })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, m := range []storage.Manager{a, b} {
+			ds, err := e.store.ListDialogs(e.ctx, storage.DialogQuery{AssigneeID: m.ID, Status: []storage.DialogStatus{storage.DialogOpen}, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.load(m.ID); got != len(ds) || got != n {
+				t.Errorf("manager %s: load %d, %d open dialogs, want %d", m.Login, got, len(ds), n)
+			}
+		}
+	})
+}
