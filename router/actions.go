@@ -60,11 +60,13 @@ func (r *Router) assignTo(ctx context.Context, tx storage.Queries, d storage.Dia
 			return d, err
 		}
 	}
-	// The two managers' rows are locked in id order, so that transfers
+	// Both managers' rows are locked first, in id order, so that transfers
 	// crossing each other (A to B while B to A) cannot deadlock.
 	prev := d.AssigneeID
-	releaseFirst := prev != 0 && prev <= m.ID
-	if releaseFirst {
+	if err := tx.LockManagers(ctx, []int64{prev, m.ID}); err != nil {
+		return d, err
+	}
+	if prev != 0 {
 		if err := tx.ReleaseCapacity(ctx, prev); err != nil {
 			return d, err
 		}
@@ -75,11 +77,6 @@ func (r *Router) assignTo(ctx context.Context, tx storage.Queries, d storage.Dia
 	}
 	if !ok {
 		return d, ErrAtCapacity
-	}
-	if prev != 0 && !releaseFirst {
-		if err := tx.ReleaseCapacity(ctx, prev); err != nil {
-			return d, err
-		}
 	}
 	if prev != 0 {
 		evs.add(managerEvent(event.DialogUnassigned, prev, d2, now, dialogData{Dialog: d2, From: prev}))
@@ -120,13 +117,8 @@ func (r *Router) Transfer(ctx context.Context, dialogID, toManager, toTeam int64
 			if d, err = r.assignTo(ctx, tx, d, toManager, now, &evs); err != nil {
 				return err
 			}
-		} else {
-			if d, err = r.requeue(ctx, tx, d, now, &evs); err != nil {
-				return err
-			}
-			if d, err = r.redistribute(ctx, tx, d, prev, now, &evs); err != nil {
-				return err
-			}
+		} else if d, err = r.handOver(ctx, tx, d, now, &evs); err != nil {
+			return err
 		}
 		evs.add(dialogEvent(event.DialogTransferred, d, now, dialogData{Dialog: d, From: prev}))
 		out = d

@@ -88,6 +88,38 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 	return r.queue(d, now, "no_manager_available", evs), nil
 }
 
+// handOver takes d from its manager back to its team's queue and offers it
+// to the team, that manager excluded. It releases one manager's capacity and
+// takes another's, so it first locks, in id order, every manager it may
+// touch: two hand-overs crossing each other (A's dialog to B while B's to
+// A) would otherwise lock the two rows in opposite orders and deadlock.
+func (r *Router) handOver(ctx context.Context, tx storage.Queries, d storage.Dialog, now time.Time, evs *pending) (storage.Dialog, error) {
+	prev := d.AssigneeID
+	c, err := tx.GetClient(ctx, d.ClientID)
+	if err != nil {
+		return d, err
+	}
+	team, members, err := r.teamAndMembers(ctx, tx, d.TeamID, nil)
+	if err != nil {
+		return d, err
+	}
+	ids := []int64{prev, c.OwnerID, d.ReservedFor}
+	for _, m := range members {
+		ids = append(ids, m.ID)
+	}
+	if err := tx.LockManagers(ctx, ids); err != nil {
+		return d, err
+	}
+	if d, err = r.requeue(ctx, tx, d, now, evs); err != nil {
+		return d, err
+	}
+	known := &team
+	if d.TeamID == 0 {
+		known = nil
+	}
+	return r.distribute(ctx, tx, d, c, known, prev, now, evs)
+}
+
 // redistribute loads the dialog's client and distributes the dialog.
 func (r *Router) redistribute(ctx context.Context, tx storage.Queries, d storage.Dialog, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
 	c, err := tx.GetClient(ctx, d.ClientID)

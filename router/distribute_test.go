@@ -357,3 +357,63 @@ func TestCrossingTransfers(t *testing.T) {
 		}
 	})
 }
+
+// TestCrossingHandOvers: dialogs handed back to their team at once from
+// two managers, each going to the other, all move, and the loads stay
+// equal to the open dialogs assigned.
+func TestCrossingHandOvers(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, router.Config{}, func(e *env) {
+		a := e.manager("a", 100, storage.Online)
+		b := e.manager("b", 100, storage.Online)
+		tm := e.team("t", storage.LeastLoaded, 0, a, b)
+		const n = 12
+		var fromA, fromB []int64
+		for i := range 2 * n {
+			ev := msg("api:x", fmt.Sprintf("h%d", i), "H", phone(fmt.Sprintf("+7912666%04d", i)))
+			ev.Team = "t"
+			rc := e.ingest(ev)
+			to := a.ID
+			if i%2 == 1 {
+				to = b.ID
+			}
+			if _, err := e.r.Transfer(e.ctx, rc.DialogID, to, 0); err != nil {
+				t.Fatal(err)
+			}
+			if to == a.ID {
+				fromA = append(fromA, rc.DialogID)
+			} else {
+				fromB = append(fromB, rc.DialogID)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*n)
+		for i := range n {
+			// Back to the team: the one who had it is excluded, so each
+			// goes to the other manager.
+			wg.Go(func() { _, err := e.r.Transfer(e.ctx, fromA[i], 0, tm.ID); errs <- err })
+			wg.Go(func() { _, err := e.r.Transfer(e.ctx, fromB[i], 0, tm.ID); errs <- err })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, id := range fromA {
+			if got := e.dialog(id).AssigneeID; got != b.ID {
+				t.Errorf("dialog %d from a went to %d, want b (%d)", id, got, b.ID)
+			}
+		}
+		for _, m := range []storage.Manager{a, b} {
+			ds, err := e.store.ListDialogs(e.ctx, storage.DialogQuery{AssigneeID: m.ID, Status: []storage.DialogStatus{storage.DialogOpen}, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.load(m.ID); got != len(ds) || got != n {
+				t.Errorf("manager %s: load %d, %d open dialogs, want %d", m.Login, got, len(ds), n)
+			}
+		}
+	})
+}

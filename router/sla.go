@@ -119,10 +119,7 @@ func (r *Router) breach(ctx context.Context, dialogID int64) error {
 			data["reason"] = "sla_breached"
 			evs.add(storage.Event{Type: event.PresenceChanged, At: now, Data: mustJSON(data)})
 		}
-		if d, err = r.requeue(ctx, tx, d, now, &evs); err != nil {
-			return err
-		}
-		if _, err = r.redistribute(ctx, tx, d, prev, now, &evs); err != nil {
+		if _, err = r.handOver(ctx, tx, d, now, &evs); err != nil {
 			return err
 		}
 		return evs.flush(ctx, tx)

@@ -74,6 +74,10 @@ type ManagerQueries interface {
 	ReserveCapacity(ctx context.Context, id int64, at time.Time) (bool, error)
 	// ReleaseCapacity decrements the manager's load by one, not below zero.
 	ReleaseCapacity(ctx context.Context, id int64) error
+	// LockManagers locks the managers' rows until the transaction ends, in
+	// id order, so that transactions changing several managers' load
+	// cannot deadlock. A store with one writer at a time needs no locks.
+	LockManagers(ctx context.Context, ids []int64) error
 	CountManagers(ctx context.Context) (int, error)
 }
 

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/switchboard-hub/switchboard/storage"
@@ -80,6 +81,22 @@ func (q *queries) ReserveCapacity(ctx context.Context, id int64, at time.Time) (
 	n, err := q.exec(ctx, "reserve capacity", `UPDATE managers SET load = load + 1, last_assigned_at = $2
 		WHERE id = $1 AND load < capacity`, id, ms(at))
 	return n == 1, err
+}
+
+// LockManagers locks the managers' rows in id order (SELECT ... FOR UPDATE
+// on PostgreSQL; SQLite's one writer needs nothing more than the read).
+func (q *queries) LockManagers(ctx context.Context, ids []int64) error {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id == 0 })
+	if len(ids) == 0 {
+		return nil
+	}
+	var a args
+	_, err := list(ctx, q, "lock managers", `SELECT id FROM managers WHERE id IN (`+in(&a, ids)+`) ORDER BY id`+
+		q.db.dialect.LockRows, a, func(r scanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	return err
 }
 
 // ReleaseCapacity decrements the load, not below zero.
