@@ -16,9 +16,9 @@ const drainPage = 20
 func (r *Router) Drain(ctx context.Context, teamID int64) error {
 	for {
 		var queued []storage.Dialog
-		err := r.store.Tx(ctx, func(tx storage.Queries) error {
+		err := r.read(ctx, func(q storage.Queries) error {
 			var err error
-			queued, err = tx.QueuedDialogs(ctx, teamID, drainPage)
+			queued, err = q.QueuedDialogs(ctx, teamID, drainPage)
 			return err
 		})
 		if err != nil || len(queued) == 0 {
@@ -77,9 +77,9 @@ func (r *Router) offer(ctx context.Context, dialogID int64) (bool, error) {
 // the shared one. It runs when they come online or free capacity.
 func (r *Router) DrainManager(ctx context.Context, managerID int64) error {
 	var teams []int64
-	err := r.store.Tx(ctx, func(tx storage.Queries) error {
+	err := r.read(ctx, func(q storage.Queries) error {
 		var err error
-		teams, err = tx.ManagerTeams(ctx, managerID)
+		teams, err = q.ManagerTeams(ctx, managerID)
 		return err
 	})
 	if err != nil {
