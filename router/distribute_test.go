@@ -309,111 +309,77 @@ func TestRoundRobinFairness(t *testing.T) {
 }
 
 // TestCrossingTransfers: transfers running at once in both directions
-// between two managers all succeed, and each manager's load ends equal to
-// the open dialogs assigned to them.
+// between two managers all land, and each manager's load ends equal to the
+// open dialogs assigned to them.
 func TestCrossingTransfers(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, router.Config{}, func(e *env) {
-		a := e.manager("a", 100, storage.Online)
-		b := e.manager("b", 100, storage.Online)
-		const n = 12
-		var fromA, fromB []int64
-		for i := range 2 * n {
-			rc := e.ingest(msg("api:x", fmt.Sprintf("x%d", i), "X", phone(fmt.Sprintf("+7912555%04d", i))))
-			to := a.ID
-			if i%2 == 1 {
-				to = b.ID
-			}
-			if _, err := e.r.Transfer(e.ctx, rc.DialogID, to, 0); err != nil {
-				t.Fatal(err)
-			}
-			if to == a.ID {
-				fromA = append(fromA, rc.DialogID)
-			} else {
-				fromB = append(fromB, rc.DialogID)
-			}
-		}
-		var wg sync.WaitGroup
-		errs := make(chan error, 2*n)
-		for i := range n {
-			wg.Go(func() { _, err := e.r.Transfer(e.ctx, fromA[i], b.ID, 0); errs <- err })
-			wg.Go(func() { _, err := e.r.Transfer(e.ctx, fromB[i], a.ID, 0); errs <- err })
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, m := range []storage.Manager{a, b} {
-			ds, err := e.store.ListDialogs(e.ctx, storage.DialogQuery{AssigneeID: m.ID, Status: []storage.DialogStatus{storage.DialogOpen}, Limit: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := e.load(m.ID); got != len(ds) || got != n {
-				t.Errorf("manager %s: load %d, %d open dialogs, want %d", m.Login, got, len(ds), n)
-			}
-		}
+		crossing(e, func(dialogID, to, teamID int64) error {
+			_, err := e.r.Transfer(e.ctx, dialogID, to, 0)
+			return err
+		})
 	})
 }
 
-// TestCrossingHandOvers: dialogs handed back to their team at once from
-// two managers, each going to the other, all move, and the loads stay
-// equal to the open dialogs assigned.
+// TestCrossingHandOvers: the same with dialogs handed back to their team:
+// the manager who had one is excluded, so each goes to the other.
 func TestCrossingHandOvers(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, router.Config{}, func(e *env) {
-		a := e.manager("a", 100, storage.Online)
-		b := e.manager("b", 100, storage.Online)
-		tm := e.team("t", storage.LeastLoaded, 0, a, b)
-		const n = 12
-		var fromA, fromB []int64
-		for i := range 2 * n {
-			ev := msg("api:x", fmt.Sprintf("h%d", i), "H", phone(fmt.Sprintf("+7912666%04d", i)))
-			ev.Team = "t"
-			rc := e.ingest(ev)
-			to := a.ID
-			if i%2 == 1 {
-				to = b.ID
-			}
-			if _, err := e.r.Transfer(e.ctx, rc.DialogID, to, 0); err != nil {
-				t.Fatal(err)
-			}
-			if to == a.ID {
-				fromA = append(fromA, rc.DialogID)
-			} else {
-				fromB = append(fromB, rc.DialogID)
-			}
-		}
-		var wg sync.WaitGroup
-		errs := make(chan error, 2*n)
-		for i := range n {
-			// Back to the team: the one who had it is excluded, so each
-			// goes to the other manager.
-			wg.Go(func() { _, err := e.r.Transfer(e.ctx, fromA[i], 0, tm.ID); errs <- err })
-			wg.Go(func() { _, err := e.r.Transfer(e.ctx, fromB[i], 0, tm.ID); errs <- err })
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, id := range fromA {
-			if got := e.dialog(id).AssigneeID; got != b.ID {
-				t.Errorf("dialog %d from a went to %d, want b (%d)", id, got, b.ID)
-			}
-		}
-		for _, m := range []storage.Manager{a, b} {
-			ds, err := e.store.ListDialogs(e.ctx, storage.DialogQuery{AssigneeID: m.ID, Status: []storage.DialogStatus{storage.DialogOpen}, Limit: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := e.load(m.ID); got != len(ds) || got != n {
-				t.Errorf("manager %s: load %d, %d open dialogs, want %d", m.Login, got, len(ds), n)
-			}
-		}
+		crossing(e, func(dialogID, to, teamID int64) error {
+			_, err := e.r.Transfer(e.ctx, dialogID, 0, teamID)
+			return err
+		})
 	})
+}
+
+// crossing gives two managers of one team a dozen dialogs each, then moves
+// all of them at once with move, a's to b and b's to a, and checks that
+// every move landed and the loads match the dialogs.
+func crossing(e *env, move func(dialogID, to, teamID int64) error) {
+	t := e.t
+	a := e.manager("a", 100, storage.Online)
+	b := e.manager("b", 100, storage.Online)
+	tm := e.team("t", storage.LeastLoaded, 0, a, b)
+	const n = 12
+	owner := map[int64]int64{} // dialog → the manager it is moved to
+	for i := range 2 * n {
+		ev := msg("api:x", fmt.Sprintf("x%d", i), "X", phone(fmt.Sprintf("+7912555%04d", i)))
+		ev.Team = "t"
+		rc := e.ingest(ev)
+		from, to := a.ID, b.ID
+		if i%2 == 1 {
+			from, to = b.ID, a.ID
+		}
+		if _, err := e.r.Transfer(e.ctx, rc.DialogID, from, 0); err != nil {
+			t.Fatal(err)
+		}
+		owner[rc.DialogID] = to
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(owner))
+	for id, to := range owner {
+		wg.Go(func() { errs <- move(id, to, tm.ID) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, to := range owner {
+		if got := e.dialog(id).AssigneeID; got != to {
+			t.Errorf("dialog %d is with %d, want %d", id, got, to)
+		}
+	}
+	for _, m := range []storage.Manager{a, b} {
+		ds, err := e.store.ListDialogs(e.ctx, storage.DialogQuery{AssigneeID: m.ID, Status: []storage.DialogStatus{storage.DialogOpen}, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.load(m.ID); got != len(ds) || got != n {
+			t.Errorf("manager %s: load %d, %d open dialogs, want %d", m.Login, got, len(ds), n)
+		}
+	}
 }
