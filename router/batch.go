@@ -222,6 +222,7 @@ func (r *Router) writeFast(ctx context.Context, tx storage.Queries, batch []*ing
 	open map[storage.Thread]storage.Dialog, evs *pending) (int, error) {
 	var idx []int
 	var msgs []*storage.Message
+	var dialogs []storage.Dialog
 	var touches []storage.DialogTouch
 	touchOf := map[int64]int{}
 	now := r.now()
@@ -232,6 +233,7 @@ func (r *Router) writeFast(ctx context.Context, tx storage.Queries, batch []*ing
 		ev := j.ev
 		d := open[storage.Thread{ClientID: clientOf[i], Channel: ev.Channel, Key: ev.ThreadKey}]
 		idx = append(idx, i)
+		dialogs = append(dialogs, d)
 		msgs = append(msgs, &storage.Message{
 			DialogID: d.ID, ClientID: clientOf[i], Channel: ev.Channel, ExternalID: ev.ExternalID,
 			Direction: storage.Inbound, Subject: ev.Subject, Text: ev.Text, HTML: ev.HTML,
@@ -264,8 +266,7 @@ func (r *Router) writeFast(ctx context.Context, tx storage.Queries, batch []*ing
 	}
 	for k, i := range idx {
 		m := msgs[k]
-		d := open[storage.Thread{ClientID: m.ClientID, Channel: m.Channel, Key: batch[i].ev.ThreadKey}]
-		evs.add(dialogEvent(event.MessageCreated, d, now, messageData{Message: *m}))
+		evs.add(dialogEvent(event.MessageCreated, dialogs[k], now, messageData{Message: *m}))
 		batch[i].rc = channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID}
 	}
 	return -1, nil

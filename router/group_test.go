@@ -182,11 +182,7 @@ func (e *groupEnv) batched(ev channels.InboundEvent) bool {
 		return true
 	}
 	ids, _ := e.r.normalizeContact(ev)
-	keys := make([]identityKey, len(ids))
-	for i, id := range ids {
-		keys[i] = keyOf(id)
-	}
-	return e.r.recent.anyOf(keys)
+	return e.r.seenLately(ids)
 }
 
 // waitQueued polls until n events wait for the next batch and running

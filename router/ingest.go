@@ -41,16 +41,12 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 		return channels.Receipt{}, err
 	}
 
-	keys := make([]identityKey, len(ids))
-	for i, id := range ids {
-		keys[i] = keyOf(id)
-	}
 	var rc channels.Receipt
 	// With several batch runners a batch hands new work to transactions
 	// of their own (see ingestBatch); an event from identities this
 	// process has not stored lately is most likely such work, so it goes
 	// there at once instead of after a batch's lookups.
-	if r.cfg.MaxBatch > 1 && (r.cfg.BatchRunners == 1 || r.recent.anyOf(keys)) {
+	if r.cfg.MaxBatch > 1 && (r.recent == nil || r.seenLately(ids)) {
 		rc, err = r.ingestGrouped(ctx, ev, ids, weak, atts)
 	} else {
 		err = r.retryTx(ctx, func(tx storage.Queries) error {
@@ -63,7 +59,11 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 		r.metrics.inbound(ev.Channel, "error")
 		return channels.Receipt{}, err
 	}
-	r.recent.add(keys)
+	if r.recent != nil {
+		for _, id := range ids {
+			r.recent.Put(keyOf(id), struct{}{})
+		}
+	}
 	outcome := "stored"
 	if rc.Duplicate {
 		outcome = "duplicate"
@@ -71,6 +71,17 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 	r.metrics.inbound(ev.Channel, outcome)
 	r.metrics.ingestLatency(ev.Channel, time.Since(start))
 	return rc, nil
+}
+
+// seenLately reports whether this process stored an event from any of ids
+// lately.
+func (r *Router) seenLately(ids []storage.Identity) bool {
+	for _, id := range ids {
+		if _, ok := r.recent.Get(keyOf(id)); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func validate(ev *channels.InboundEvent) error {
@@ -173,13 +184,16 @@ func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.I
 // as every other transaction takes them, so a group commit that appends
 // once for the whole batch cannot deadlock with them.
 func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, atts []storage.Attachment, checked bool, evs *pending) (channels.Receipt, error) {
-	if checked {
-		// A concurrent delivery committing first still shows as
-		// InsertMessage's conflict below.
-	} else if m, err := tx.GetMessageByExternal(ctx, ev.Channel, ev.ExternalID); err == nil {
-		return channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}, nil
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return channels.Receipt{}, err
+	// Checked or not, a concurrent delivery committing first shows as
+	// InsertMessage's conflict below.
+	if !checked {
+		m, err := tx.GetMessageByExternal(ctx, ev.Channel, ev.ExternalID)
+		if err == nil {
+			return channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}, nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return channels.Receipt{}, err
+		}
 	}
 
 	now := r.now()

@@ -19,6 +19,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/internal/twogen"
 )
 
 // ErrInvalid is wrapped by every rejection of a malformed identity value.
@@ -74,7 +75,7 @@ type Normalizer struct {
 	region    string
 	foldEmail bool
 	freeMail  map[string]bool // extra domains only; the built-in list is shared
-	phones    *phoneCache
+	phones    *twogen.Map[string, phoneResult]
 }
 
 // New builds a Normalizer, rejecting a DefaultRegion phonenumbers does not know.
@@ -86,7 +87,7 @@ func New(opts Options) (*Normalizer, error) {
 	if !phonenumbers.GetSupportedRegions()[region] {
 		return nil, fmt.Errorf("identity: unsupported default region %q", opts.DefaultRegion)
 	}
-	n := &Normalizer{region: region, foldEmail: opts.FoldEmail, phones: newPhoneCache()}
+	n := &Normalizer{region: region, foldEmail: opts.FoldEmail, phones: twogen.New[string, phoneResult](phoneCacheSize)}
 	for _, d := range opts.FreeMailDomains {
 		d = canonicalDomain(d)
 		if d == "" {

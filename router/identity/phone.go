@@ -38,11 +38,11 @@ func (n *Normalizer) Phone(raw string) (string, error) {
 	if n.phones == nil {
 		return n.phone(raw)
 	}
-	if r, ok := n.phones.get(raw); ok {
+	if r, ok := n.phones.Get(raw); ok {
 		return r.out, r.err
 	}
 	out, err := n.phone(raw)
-	n.phones.put(raw, phoneResult{out, err})
+	n.phones.Put(raw, phoneResult{out, err})
 	return out, err
 }
 

@@ -130,10 +130,7 @@ func TestPhoneCache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n.phones.mu.Lock()
-	size := len(n.phones.cur) + len(n.phones.prev)
-	n.phones.mu.Unlock()
-	if size > 2*phoneCacheSize {
-		t.Errorf("cache holds %d entries, want at most %d", size, 2*phoneCacheSize)
+	if size := n.phones.Len(); size > 2*phoneCacheSize {
+		t.Errorf("cache holds %d entries, want at most %d", n.phones.Len(), 2*phoneCacheSize)
 	}
 }
