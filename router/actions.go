@@ -63,7 +63,7 @@ func (r *Router) assignTo(ctx context.Context, tx storage.Queries, d storage.Dia
 	// Both managers' rows are locked first, in id order, so that transfers
 	// crossing each other (A to B while B to A) cannot deadlock.
 	prev := d.AssigneeID
-	if err := tx.LockManagers(ctx, []int64{prev, m.ID}); err != nil {
+	if _, err := tx.LockManagers(ctx, []int64{prev, m.ID}); err != nil {
 		return d, err
 	}
 	if prev != 0 {

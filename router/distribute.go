@@ -69,7 +69,7 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 
 	turn := int64(0)
 	if team.ID != 0 && team.Strategy != storage.LeastLoaded {
-		if turn, err = tx.NextTeamTurn(ctx, team.ID); err != nil {
+		if turn, err = tx.NextTeamTurn(ctx, team.ID, 1); err != nil {
 			return d, err
 		}
 	}
@@ -107,7 +107,7 @@ func (r *Router) handOver(ctx context.Context, tx storage.Queries, d storage.Dia
 	for _, m := range members {
 		ids = append(ids, m.ID)
 	}
-	if err := tx.LockManagers(ctx, ids); err != nil {
+	if _, err := tx.LockManagers(ctx, ids); err != nil {
 		return d, err
 	}
 	if d, err = r.requeue(ctx, tx, d, now, evs); err != nil {

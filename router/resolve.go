@@ -113,11 +113,17 @@ func ownersOf(found []storage.Identity) []int64 {
 	return out
 }
 
-func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, now time.Time, evs *pending) (storage.Client, error) {
+// newClient is the record of a client an event introduces.
+func newClient(ev channels.InboundEvent, now time.Time) storage.Client {
 	c := storage.Client{Kind: storage.Person, Name: ev.From.Name, CreatedAt: now, UpdatedAt: now}
 	if c.Name == "" && ev.From.Company != "" {
 		c.Kind, c.Name = storage.Company, ev.From.Company
 	}
+	return c
+}
+
+func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, now time.Time, evs *pending) (storage.Client, error) {
+	c := newClient(ev, now)
 	if ev.Owner != "" {
 		m, err := tx.GetManagerByLogin(ctx, ev.Owner)
 		switch {
@@ -132,13 +138,23 @@ func (r *Router) createClient(ctx context.Context, tx storage.Queries, ev channe
 	if err := tx.CreateClient(ctx, &c); err != nil {
 		return storage.Client{}, err
 	}
-	if keys := identity.NameKeys(c.Name); len(keys) > 0 {
-		if err := tx.AddNameKeys(ctx, c.ID, keys); err != nil {
+	if keys := nameKeys(c); len(keys) > 0 {
+		if err := tx.AddNameKeys(ctx, keys); err != nil {
 			return storage.Client{}, err
 		}
 	}
 	evs.add(clientEvent(event.ClientUpdated, c, now))
 	return c, nil
+}
+
+// nameKeys lists the keys a client's name is indexed under.
+func nameKeys(c storage.Client) []storage.NameKey {
+	keys := identity.NameKeys(c.Name)
+	out := make([]storage.NameKey, len(keys))
+	for i, k := range keys {
+		out[i] = storage.NameKey{ClientID: c.ID, Key: k}
+	}
+	return out
 }
 
 // identityConflict handles one event whose strong identities belong to two
@@ -163,27 +179,13 @@ func (r *Router) identityConflict(ctx context.Context, tx storage.Queries, keep,
 // duplicates of a client, not the fifty other Ivan Ivanovs. They never
 // merge on their own.
 func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.Client, ids []storage.Identity, now time.Time, evs *pending) error {
-	best := map[int64]weakMatch{}
-	consider := func(m weakMatch) {
-		if m.other != c.ID && m.score > best[m.other].score {
-			best[m.other] = m
-		}
-	}
-	for _, id := range ids {
-		if id.Kind != string(channels.Email) {
-			continue
-		}
-		domain := identity.EmailDomain(id.Value)
-		if domain == "" || r.norm.FreeMail(domain) {
-			continue
-		}
+	m := newMatcher(c)
+	for _, domain := range r.corporateDomains(ids) {
 		others, err := tx.ClientsByEmailDomain(ctx, domain, c.ID, r.cfg.CandidateScan)
 		if err != nil {
 			return err
 		}
-		for _, o := range others {
-			consider(weakMatch{other: o, reason: "email domain: " + domain, score: scoreEmailDomain})
-		}
+		m.sameDomain(domain, others)
 	}
 	// A lone first name matches half the city; it has no keys and is no
 	// signal.
@@ -192,32 +194,86 @@ func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.
 		if err != nil {
 			return err
 		}
-		for _, o := range similar {
-			if o.MergedInto != 0 {
-				continue
-			}
-			score := identity.NameSimilarity(c.Name, o.Name)
-			if score < identity.NameMatchThreshold {
-				continue
-			}
-			consider(weakMatch{other: o.ID, reason: fmt.Sprintf("similar name: %q ~ %q", c.Name, o.Name), score: score})
+		m.similarNames(similar)
+	}
+	for _, w := range m.best(r.cfg.CandidatesPerClient) {
+		if err := r.raiseCandidate(ctx, tx, c.ID, w.other, w.reason, w.score, now, evs); err != nil {
+			return err
 		}
 	}
-	matches := slices.Collect(maps.Values(best))
-	// Best first; among equals the newest client, the likeliest to be the
-	// same person writing again.
+	return nil
+}
+
+// corporateDomains lists the domains of ids' email addresses that are not
+// free mail services: a shared one says "same company".
+func (r *Router) corporateDomains(ids []storage.Identity) []string {
+	var out []string
+	for _, id := range ids {
+		if id.Kind != string(channels.Email) {
+			continue
+		}
+		if domain := identity.EmailDomain(id.Value); domain != "" && !r.norm.FreeMail(domain) && !slices.Contains(out, domain) {
+			out = append(out, domain)
+		}
+	}
+	return out
+}
+
+// matcher collects the existing clients resembling a new one, each with
+// its strongest reason.
+type matcher struct {
+	c     storage.Client
+	found map[int64]weakMatch
+	// skip, when set, leaves out other clients (those created after c in
+	// the same batch).
+	skip func(other int64) bool
+}
+
+func newMatcher(c storage.Client) *matcher {
+	return &matcher{c: c, found: map[int64]weakMatch{}}
+}
+
+func (m *matcher) consider(w weakMatch) {
+	if w.other == m.c.ID || (m.skip != nil && m.skip(w.other)) {
+		return
+	}
+	if w.score > m.found[w.other].score {
+		m.found[w.other] = w
+	}
+}
+
+// sameDomain considers clients with an email address at domain.
+func (m *matcher) sameDomain(domain string, others []int64) {
+	for _, o := range others {
+		m.consider(weakMatch{other: o, reason: "email domain: " + domain, score: scoreEmailDomain})
+	}
+}
+
+// similarNames considers clients sharing a name key, by name similarity.
+func (m *matcher) similarNames(others []storage.Client) {
+	for _, o := range others {
+		if o.MergedInto != 0 || o.ID == m.c.ID {
+			continue
+		}
+		score := identity.NameSimilarity(m.c.Name, o.Name)
+		if score < identity.NameMatchThreshold {
+			continue
+		}
+		m.consider(weakMatch{other: o.ID, reason: fmt.Sprintf("similar name: %q ~ %q", m.c.Name, o.Name), score: score})
+	}
+}
+
+// best returns the n best matches: best first; among equals the newest
+// client, the likeliest to be the same person writing again.
+func (m *matcher) best(n int) []weakMatch {
+	matches := slices.Collect(maps.Values(m.found))
 	slices.SortFunc(matches, func(a, b weakMatch) int {
 		if a.score != b.score {
 			return cmp.Compare(b.score, a.score)
 		}
 		return cmp.Compare(b.other, a.other)
 	})
-	for _, m := range matches[:min(len(matches), r.cfg.CandidatesPerClient)] {
-		if err := r.raiseCandidate(ctx, tx, c.ID, m.other, m.reason, m.score, now, evs); err != nil {
-			return err
-		}
-	}
-	return nil
+	return matches[:min(len(matches), n)]
 }
 
 // weakMatch is an existing client resembling a new one.

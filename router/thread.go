@@ -63,18 +63,7 @@ func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channe
 	if err != nil {
 		return thread{}, err
 	}
-	d := storage.Dialog{
-		ClientID: c.ID, Channel: ev.Channel, ThreadKey: ev.ThreadKey, Subject: ev.Subject,
-		Status: storage.DialogOpen, TeamID: team.ID, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, QueuedAt: now,
-		// The message that opens it is unread; set here so the insert
-		// needs no touch after it.
-		Unread: 1,
-	}
-	if ev.Automated {
-		// An auto-reply with nothing to attach to is kept for the record
-		// but opens no work for anyone.
-		d.Status, d.ClosedAt, d.QueuedAt, d.Unread = storage.DialogClosed, now, time.Time{}, 0
-	}
+	d := newDialog(ev, c.ID, team.ID, now)
 	if err := tx.CreateDialog(ctx, &d); err != nil {
 		return thread{}, err
 	}
@@ -85,6 +74,23 @@ func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channe
 		th.team = &team
 	}
 	return th, nil
+}
+
+// newDialog is the dialog an event opens.
+func newDialog(ev channels.InboundEvent, clientID, teamID int64, now time.Time) storage.Dialog {
+	d := storage.Dialog{
+		ClientID: clientID, Channel: ev.Channel, ThreadKey: ev.ThreadKey, Subject: ev.Subject,
+		Status: storage.DialogOpen, TeamID: teamID, LastMessageAt: now, CreatedAt: now, UpdatedAt: now, QueuedAt: now,
+		// The message that opens it is unread; set here so the insert
+		// needs no touch after it.
+		Unread: 1,
+	}
+	if ev.Automated {
+		// An auto-reply with nothing to attach to is kept for the record
+		// but opens no work for anyone.
+		d.Status, d.ClosedAt, d.QueuedAt, d.Unread = storage.DialogClosed, now, time.Time{}, 0
+	}
+	return d
 }
 
 // continueDialog threads an event into an existing dialog, reopening it if

@@ -130,6 +130,13 @@ type Identity struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// NameKey indexes a client under one key of its name, for finding
+// namesakes (see identity.NameKeys).
+type NameKey struct {
+	ClientID int64
+	Key      string
+}
+
 // CandidateStatus is where a duplicate candidate stands.
 type CandidateStatus string
 

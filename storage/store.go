@@ -76,8 +76,13 @@ type ManagerQueries interface {
 	ReleaseCapacity(ctx context.Context, id int64) error
 	// LockManagers locks the managers' rows until the transaction ends, in
 	// id order, so that transactions changing several managers' load
-	// cannot deadlock. A store with one writer at a time needs no locks.
-	LockManagers(ctx context.Context, ids []int64) error
+	// cannot deadlock, and returns them, ordered by id, as they are once
+	// locked. A store with one writer at a time needs no locks.
+	LockManagers(ctx context.Context, ids []int64) ([]Manager, error)
+	// AddManagerLoads raises each manager's load by its count, without a
+	// capacity check, and sets their last assignment time: for a caller
+	// that holds their rows (LockManagers) and has checked capacity.
+	AddManagerLoads(ctx context.Context, adds map[int64]int, at time.Time) error
 	CountManagers(ctx context.Context) (int, error)
 }
 
@@ -95,7 +100,8 @@ type TeamQueries interface {
 	// outside the caller's transaction, so concurrent distributions in one
 	// team never wait for each other's commits; a turn taken by a
 	// transaction that then rolls back is simply skipped.
-	NextTeamTurn(ctx context.Context, teamID int64) (int64, error)
+	// With n > 1 it takes n turns at once and returns the last of them.
+	NextTeamTurn(ctx context.Context, teamID, n int64) (int64, error)
 	AddTeamMember(ctx context.Context, teamID, managerID int64) error
 	RemoveTeamMember(ctx context.Context, teamID, managerID int64) error
 	// TeamMembers lists the team's managers ordered by id.
@@ -131,6 +137,10 @@ type ClientQuery struct {
 // ClientQueries reads and writes clients, identities and candidates.
 type ClientQueries interface {
 	CreateClient(ctx context.Context, c *Client) error
+	// CreateClients is CreateClient for many clients in one statement.
+	CreateClients(ctx context.Context, cs []*Client) error
+	// SetClientOwners sets clients' owners (owner by client id).
+	SetClientOwners(ctx context.Context, owners map[int64]int64, at time.Time) error
 	GetClient(ctx context.Context, id int64) (Client, error)
 	// GetClients returns the clients with these ids that exist, in any
 	// order.
@@ -144,6 +154,10 @@ type ClientQueries interface {
 	// AddIdentity stores id for its client unless (kind, value) is already
 	// taken, reporting whether it was added.
 	AddIdentity(ctx context.Context, id Identity) (bool, error)
+	// AddIdentities is AddIdentity for many identities in one statement:
+	// added[i] reports whether ids[i] was stored. Of a value given twice
+	// the first is stored.
+	AddIdentities(ctx context.Context, ids []Identity) (added []bool, err error)
 	ClientIdentities(ctx context.Context, clientID int64) ([]Identity, error)
 	// ClientsByEmailDomain lists ids of clients (up to limit, excluding
 	// exclude) holding an email identity at domain; the store derives an
@@ -151,18 +165,25 @@ type ClientQueries interface {
 	ClientsByEmailDomain(ctx context.Context, domain string, exclude int64, limit int) ([]int64, error)
 	// SetNameKeys replaces the name keys indexed for a client.
 	SetNameKeys(ctx context.Context, clientID int64, keys []string) error
-	// AddNameKeys indexes name keys for a client, keeping those it has: a
-	// new client's keys without SetNameKeys' delete.
-	AddNameKeys(ctx context.Context, clientID int64, keys []string) error
+	// AddNameKeys indexes name keys, keeping those a client has: new
+	// clients' keys without SetNameKeys' delete.
+	AddNameKeys(ctx context.Context, keys []NameKey) error
 	// ClientsByNameKey lists the newest clients (up to limit, excluding
 	// exclude, newest first) having any of keys among their name keys. Its
 	// cost is bounded by limit and the number of keys, not by how many
 	// clients share a key.
 	ClientsByNameKey(ctx context.Context, keys []string, exclude int64, limit int) ([]Client, error)
+	// NameKeyClients is ClientsByNameKey for many keys at once, apart: for
+	// each key that has any, its newest clients (up to limit, newest first).
+	NameKeyClients(ctx context.Context, keys []string, limit int) (map[string][]Client, error)
 	// UpsertCandidate records a candidate pair; an existing pair keeps its
 	// status (a dismissed pair stays dismissed) and takes the higher score.
 	// It reports whether a new open candidate was created.
 	UpsertCandidate(ctx context.Context, c *Candidate) (bool, error)
+	// AddCandidates records pairs not recorded yet, in one statement,
+	// reporting which it added; each added one is filled from its row.
+	// Pairs recorded already are left as they are.
+	AddCandidates(ctx context.Context, cs []*Candidate) (added []bool, err error)
 	GetCandidate(ctx context.Context, id int64) (Candidate, error)
 	ListCandidates(ctx context.Context, clientID int64, status CandidateStatus, limit int) ([]Candidate, error)
 	SetCandidateStatus(ctx context.Context, id int64, s CandidateStatus) error
@@ -190,6 +211,8 @@ type DialogQuery struct {
 // DialogQueries reads and writes dialogs.
 type DialogQueries interface {
 	CreateDialog(ctx context.Context, d *Dialog) error
+	// CreateDialogs is CreateDialog for many dialogs in one statement.
+	CreateDialogs(ctx context.Context, ds []*Dialog) error
 	GetDialog(ctx context.Context, id int64) (Dialog, error)
 	// FindOpenDialog returns the client's newest non-closed dialog on
 	// channel with threadKey ("" matches dialogs without a key).

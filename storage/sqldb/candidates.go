@@ -16,29 +16,12 @@ func (q *queries) SetNameKeys(ctx context.Context, clientID int64, keys []string
 		if _, err := q.exec(ctx, "set name keys", `DELETE FROM name_keys WHERE client_id = $1`, clientID); err != nil {
 			return err
 		}
-		return q.AddNameKeys(ctx, clientID, keys)
-	})
-}
-
-// AddNameKeys indexes keys for a client in one multi-row insert, keeping
-// the keys it has.
-func (q *queries) AddNameKeys(ctx context.Context, clientID int64, keys []string) error {
-	keys = uniq(keys)
-	if len(keys) == 0 {
-		return nil
-	}
-	args := []any{clientID}
-	var rows strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			rows.WriteString(", ")
+		rows := make([]storage.NameKey, 0, len(keys))
+		for _, k := range uniq(keys) {
+			rows = append(rows, storage.NameKey{ClientID: clientID, Key: k})
 		}
-		args = append(args, k)
-		fmt.Fprintf(&rows, "($%d, $1)", len(args))
-	}
-	_, err := q.exec(ctx, "add name keys", `INSERT INTO name_keys (name_key, client_id) VALUES `+rows.String()+
-		` ON CONFLICT (name_key, client_id) DO NOTHING`, args...)
-	return err
+		return q.AddNameKeys(ctx, rows)
+	})
 }
 
 // uniq returns the distinct non-empty strings of ss, sorted.

@@ -23,6 +23,16 @@ func searchText(name string) string { return strings.ToLower(name) }
 
 // CreateClient inserts c and sets its id. An empty kind is a person.
 func (q *queries) CreateClient(ctx context.Context, c *storage.Client) error {
+	prepareClient(c)
+	err := q.ex.QueryRowContext(ctx, `INSERT INTO clients (kind, name, search_text, company_id, owner_id,
+		merged_into, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		c.Kind, c.Name, searchText(c.Name), c.CompanyID, c.OwnerID, c.MergedInto,
+		ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
+	return q.wrap("create client", err)
+}
+
+// prepareClient fills a new client's defaults.
+func prepareClient(c *storage.Client) {
 	if c.Kind == "" {
 		c.Kind = storage.Person
 	}
@@ -31,11 +41,6 @@ func (q *queries) CreateClient(ctx context.Context, c *storage.Client) error {
 		c.UpdatedAt = c.CreatedAt
 	}
 	c.UpdatedAt = norm(c.UpdatedAt)
-	err := q.ex.QueryRowContext(ctx, `INSERT INTO clients (kind, name, search_text, company_id, owner_id,
-		merged_into, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		c.Kind, c.Name, searchText(c.Name), c.CompanyID, c.OwnerID, c.MergedInto,
-		ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
-	return q.wrap("create client", err)
 }
 
 // GetClient returns a client by id, merged or not.

@@ -84,19 +84,18 @@ func (q *queries) ReserveCapacity(ctx context.Context, id int64, at time.Time) (
 }
 
 // LockManagers locks the managers' rows in id order (SELECT ... FOR UPDATE
-// on PostgreSQL; SQLite's one writer needs nothing more than the read).
-func (q *queries) LockManagers(ctx context.Context, ids []int64) error {
+// on PostgreSQL; SQLite's one writer needs nothing more than the read) and
+// returns them as they are now.
+func (q *queries) LockManagers(ctx context.Context, ids []int64) ([]storage.Manager, error) {
 	ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id == 0 })
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	var a args
-	_, err := list(ctx, q, "lock managers", `SELECT id FROM managers WHERE id IN (`+in(&a, ids)+`) ORDER BY id`+
-		q.db.dialect.LockRows, a, func(r scanner) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
-	})
-	return err
+	return list(ctx, q, "lock managers", `SELECT `+managerCols+` FROM managers WHERE id IN (`+in(&a, ids)+`) ORDER BY id`+
+		q.db.dialect.LockRows, a, scanManager)
 }
 
 // ReleaseCapacity decrements the load, not below zero.

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,158 @@ var batchTests = []test{
 	{"TouchDialogs", testTouchDialogs},
 	{"InsertMessages", testInsertMessages},
 	{"MessageRefs", testMessageRefs},
+	{"CreateClients", testCreateClients},
+	{"SetClientOwners", testSetClientOwners},
+	{"AddIdentities", testAddIdentities},
+	{"NameKeyClients", testNameKeyClients},
+	{"AddCandidates", testAddCandidates},
+	{"CreateDialogs", testCreateDialogs},
+}
+
+// testCreateClients: each client gets its own id, in order, and reads back
+// as CreateClient would have written it.
+func testCreateClients(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	one := storage.Client{Name: "Один", CreatedAt: t0}
+	ok(t, s.CreateClient(c, &one))
+	cs := []*storage.Client{
+		{Name: "Анна Петрова", CreatedAt: t0},
+		{Kind: storage.Company, Name: "ООО Ромашка", OwnerID: 0, CreatedAt: t0, UpdatedAt: at(time.Minute)},
+		{Name: "", CreatedAt: t0},
+	}
+	ok(t, s.CreateClients(c, cs))
+	for i, cl := range cs {
+		if cl.ID <= one.ID || (i > 0 && cl.ID <= cs[i-1].ID) {
+			t.Fatalf("ids %d, %d, %d after %d: want ascending", cs[0].ID, cs[1].ID, cs[2].ID, one.ID)
+		}
+		eq(t, fmt.Sprintf("client %d reads back", i), must(s.GetClient(c, cl.ID))(t), *cl)
+	}
+	eq(t, "kind defaults to person", cs[0].Kind, storage.Person)
+	eq(t, "searchable", ids(must(s.SearchClients(c, storage.ClientQuery{Text: "ромаш"}))(t), clientID), []int64{cs[1].ID})
+	ok(t, s.CreateClients(c, nil))
+
+	many := make([]*storage.Client, 450) // more than one statement's rows
+	for i := range many {
+		many[i] = &storage.Client{Name: fmt.Sprintf("Client %03d", i), CreatedAt: t0}
+	}
+	ok(t, s.CreateClients(c, many))
+	for i, cl := range many {
+		eq(t, "many: row "+cl.Name, must(s.GetClient(c, cl.ID))(t).Name, fmt.Sprintf("Client %03d", i))
+	}
+}
+
+func testSetClientOwners(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	m1, m2 := newManager(t, s, "m1", 5), newManager(t, s, "m2", 5)
+	a, b, x := newClient(t, s, "A"), newClient(t, s, "B"), newClient(t, s, "X")
+	ok(t, s.SetClientOwners(c, map[int64]int64{a.ID: m1.ID, b.ID: m2.ID}, at(time.Hour)))
+	ga, gb := must(s.GetClient(c, a.ID))(t), must(s.GetClient(c, b.ID))(t)
+	eq(t, "owners", []int64{ga.OwnerID, gb.OwnerID}, []int64{m1.ID, m2.ID})
+	eq(t, "updated", ga.UpdatedAt, at(time.Hour))
+	eq(t, "others untouched", must(s.GetClient(c, x.ID))(t), x)
+	wantErr(t, "missing client", s.SetClientOwners(c, map[int64]int64{x.ID + 100: m1.ID}, t0), storage.ErrNotFound)
+	ok(t, s.SetClientOwners(c, nil, t0))
+}
+
+// testAddIdentities agrees with AddIdentity: the first holder of a value
+// keeps it, within one call too.
+func testAddIdentities(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	a, b := newClient(t, s, "A"), newClient(t, s, "B")
+	must(s.AddIdentity(c, storage.Identity{ClientID: a.ID, Kind: "phone", Value: "+79001112233", CreatedAt: t0}))(t)
+	in := []storage.Identity{
+		{ClientID: b.ID, Kind: "phone", Value: "+79001112233", CreatedAt: t0}, // a's
+		{ClientID: b.ID, Kind: "email", Value: "b@corp.example", CreatedAt: t0},
+		{ClientID: b.ID, Kind: "telegram", Value: "42", Weak: true, CreatedAt: t0},
+		{ClientID: a.ID, Kind: "email", Value: "b@corp.example", CreatedAt: t0}, // given twice: b's
+	}
+	eq(t, "added", must(s.AddIdentities(c, in))(t), []bool{false, true, true, false})
+	found := must(s.FindIdentities(c, in))(t)
+	slices.SortFunc(found, func(x, y storage.Identity) int { return strings.Compare(x.Kind, y.Kind) })
+	eq(t, "owners", found, []storage.Identity{
+		{ClientID: b.ID, Kind: "email", Value: "b@corp.example", CreatedAt: t0},
+		{ClientID: a.ID, Kind: "phone", Value: "+79001112233", CreatedAt: t0},
+		{ClientID: b.ID, Kind: "telegram", Value: "42", Weak: true, CreatedAt: t0},
+	})
+	eq(t, "the domain is derived", must(s.ClientsByEmailDomain(c, "corp.example", 0, 10))(t), []int64{b.ID})
+	eq(t, "none", len(must(s.AddIdentities(c, nil))(t)), 0)
+}
+
+// testNameKeyClients agrees with ClientsByNameKey key by key.
+func testNameKeyClients(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	a, b, d, gone := newClient(t, s, "A"), newClient(t, s, "B"), newClient(t, s, "D"), newClient(t, s, "Gone")
+	ok(t, s.AddNameKeys(c, []storage.NameKey{{ClientID: a.ID, Key: "ivn ptr"}, {ClientID: b.ID, Key: "ivn ptr"},
+		{ClientID: d.ID, Key: "x y"}, {ClientID: a.ID, Key: "x y"}, {ClientID: gone.ID, Key: "ivn ptr"}}))
+	ok(t, s.MergeClients(c, gone.ID, a.ID, at(time.Minute)))
+	a = must(s.GetClient(c, a.ID))(t)
+	b = must(s.GetClient(c, b.ID))(t)
+	got := must(s.NameKeyClients(c, []string{"x y", "ivn ptr", "none", "x y"}, 10))(t)
+	eq(t, "per key, newest first, merged left out", got, map[string][]storage.Client{
+		"ivn ptr": {b, a},
+		"x y":     {d, a},
+	})
+	for _, k := range []string{"ivn ptr", "x y"} {
+		eq(t, "agrees with ClientsByNameKey: "+k, got[k], must(s.ClientsByNameKey(c, []string{k}, 0, 10))(t))
+	}
+	eq(t, "limit per key", must(s.NameKeyClients(c, []string{"ivn ptr", "x y"}, 1))(t), map[string][]storage.Client{
+		"ivn ptr": {b},
+		"x y":     {d},
+	})
+	eq(t, "no keys", len(must(s.NameKeyClients(c, nil, 10))(t)), 0)
+}
+
+// testAddCandidates: new pairs are added and filled, recorded ones left
+// as they are, a pair given twice added once.
+func testAddCandidates(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	a, b, d := newClient(t, s, "A"), newClient(t, s, "B"), newClient(t, s, "D")
+	old := storage.Candidate{ClientA: a.ID, ClientB: b.ID, Reason: "name", Score: 0.9, CreatedAt: t0}
+	must(s.UpsertCandidate(c, &old))(t)
+	cs := []*storage.Candidate{
+		{ClientA: b.ID, ClientB: a.ID, Reason: "identity", Score: 1, CreatedAt: at(time.Minute)},
+		{ClientA: d.ID, ClientB: a.ID, Reason: "name", Score: 0.8, CreatedAt: at(time.Minute)},
+		{ClientA: a.ID, ClientB: d.ID, Reason: "domain", Score: 0.5, CreatedAt: at(time.Minute)},
+	}
+	eq(t, "added", must(s.AddCandidates(c, cs))(t), []bool{false, true, false})
+	eq(t, "ordered and filled", *cs[1], storage.Candidate{ID: cs[1].ID, ClientA: a.ID, ClientB: d.ID, Reason: "name",
+		Score: 0.8, Status: storage.CandidateOpen, CreatedAt: at(time.Minute)})
+	eq(t, "reads back", must(s.GetCandidate(c, cs[1].ID))(t), *cs[1])
+	eq(t, "recorded pair unchanged", must(s.GetCandidate(c, old.ID))(t), old)
+	if _, err := s.AddCandidates(c, []*storage.Candidate{{ClientA: a.ID, ClientB: a.ID}}); err == nil {
+		t.Error("a client paired with itself: want an error")
+	}
+	eq(t, "none", len(must(s.AddCandidates(c, nil))(t)), 0)
+}
+
+// testCreateDialogs: CreateDialog's defaults, ids in order.
+func testCreateDialogs(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	cl := newClient(t, s, "X")
+	m := newManager(t, s, "m", 5)
+	ds := []*storage.Dialog{
+		{ClientID: cl.ID, Channel: "telegram", CreatedAt: t0, Unread: 1},
+		{ClientID: cl.ID, Channel: "email", ThreadKey: "k", Subject: "Счёт", AssigneeID: m.ID,
+			SLADueAt: at(time.Hour), CreatedAt: t0},
+		{ClientID: cl.ID, Channel: "api", Status: storage.DialogClosed, ClosedAt: t0, CreatedAt: t0},
+	}
+	ok(t, s.CreateDialogs(c, ds))
+	for i, d := range ds {
+		if i > 0 && d.ID <= ds[i-1].ID {
+			t.Fatalf("ids %d then %d: want ascending", ds[i-1].ID, d.ID)
+		}
+		eq(t, fmt.Sprintf("dialog %d reads back", i), must(s.GetDialog(c, d.ID))(t), *d)
+		single := *d
+		single.ID = 0
+		ok(t, s.CreateDialog(c, &single))
+		single.ID = d.ID
+		eq(t, fmt.Sprintf("dialog %d as CreateDialog makes it", i), single, *d)
+	}
+	eq(t, "unassigned open is queued", ds[0].QueuedAt, t0)
+	eq(t, "assigned is not", ds[1].QueuedAt.IsZero(), true)
+	eq(t, "closed is not", ds[2].QueuedAt.IsZero(), true)
+	wantErr(t, "missing client", s.CreateDialogs(c, []*storage.Dialog{{ClientID: cl.ID + 100, Channel: "x"}}), storage.ErrNotFound)
+	ok(t, s.CreateDialogs(c, nil))
 }
 
 func testGetClients(t *testing.T, s storage.Store) {

@@ -125,9 +125,10 @@ func testNameKeys(t *testing.T, s storage.Store) {
 	eq(t, "record", must(s.ClientsByNameKey(c, []string{"ivn ptr"}, b.ID, 10))(t), []storage.Client{a})
 	eq(t, "no keys", len(must(s.ClientsByNameKey(c, nil, 0, 10))(t)), 0)
 
-	ok(t, s.AddNameKeys(c, d.ID, []string{"x y", "a b"}))
+	ok(t, s.AddNameKeys(c, []storage.NameKey{{ClientID: d.ID, Key: "x y"}, {ClientID: d.ID, Key: "a b"},
+		{ClientID: d.ID, Key: "a b"}, {ClientID: b.ID, Key: ""}}))
 	eq(t, "added, kept", ids(must(s.ClientsByNameKey(c, []string{"x y", "a b"}, 0, 10))(t), clientID), []int64{d.ID, a.ID})
-	ok(t, s.AddNameKeys(c, d.ID, nil))
+	ok(t, s.AddNameKeys(c, nil))
 
 	ok(t, s.SetNameKeys(c, a.ID, []string{"x y"}))
 	eq(t, "replaced", ids(must(s.ClientsByNameKey(c, []string{"x y"}, 0, 10))(t), clientID), []int64{d.ID, a.ID})

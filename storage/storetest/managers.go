@@ -12,21 +12,42 @@ var managerTests = []test{
 	{"ManagerUpdates", testManagerUpdates},
 	{"ManagerCapacity", testManagerCapacity},
 	{"LockManagers", testLockManagers},
+	{"AddManagerLoads", testAddManagerLoads},
 }
 
-// testLockManagers: locking managers in a transaction changes nothing and
-// takes any ids, known or not, in any order. That the locks prevent
-// deadlocks is shown by the router's crossing-transfer tests.
+// testLockManagers: locking managers in a transaction changes nothing,
+// takes any ids, known or not, in any order, and returns the known ones in
+// id order. That the locks prevent deadlocks is shown by the router's
+// crossing-transfer tests.
 func testLockManagers(t *testing.T, s storage.Store) {
 	c := ctx(t)
 	a, b := newManager(t, s, "a", 2), newManager(t, s, "b", 2)
 	ok(t, s.Tx(c, func(tx storage.Queries) error {
-		if err := tx.LockManagers(c, []int64{b.ID, 0, a.ID, b.ID + 100}); err != nil {
+		got, err := tx.LockManagers(c, []int64{b.ID, 0, a.ID, b.ID + 100, a.ID})
+		if err != nil {
 			return err
 		}
-		return tx.LockManagers(c, nil)
+		eq(t, "locked rows", got, []storage.Manager{a, b})
+		none, err := tx.LockManagers(c, nil)
+		eq(t, "none", len(none), 0)
+		return err
 	}))
 	eq(t, "unchanged", must(s.GetManager(c, a.ID))(t).Load, 0)
+}
+
+// testAddManagerLoads: loads rise by the counts given, past capacity if
+// told so (the caller checked it under lock), and a missing manager fails.
+func testAddManagerLoads(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	a, b, x := newManager(t, s, "a", 2), newManager(t, s, "b", 2), newManager(t, s, "x", 2)
+	ok(t, s.AddManagerLoads(c, map[int64]int{a.ID: 1, b.ID: 3}, at(time.Minute)))
+	ga, gb, gx := must(s.GetManager(c, a.ID))(t), must(s.GetManager(c, b.ID))(t), must(s.GetManager(c, x.ID))(t)
+	eq(t, "a load", ga.Load, 1)
+	eq(t, "b load", gb.Load, 3)
+	eq(t, "a assigned at", ga.LastAssignedAt, at(time.Minute))
+	eq(t, "x untouched", gx, x)
+	wantErr(t, "missing manager", s.AddManagerLoads(c, map[int64]int{x.ID + 100: 1}, at(time.Minute)), storage.ErrNotFound)
+	ok(t, s.AddManagerLoads(c, nil, at(time.Minute)))
 }
 
 func testManagerRoundTrip(t *testing.T, s storage.Store) {

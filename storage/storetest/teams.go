@@ -44,10 +44,16 @@ func testTeamRoundTrip(t *testing.T, s storage.Store) {
 	wantErr(t, "rename onto a taken name", s.UpdateTeam(c, storage.Team{ID: tm.ID, Name: "Support"}), storage.ErrConflict)
 	wantErr(t, "update missing", s.UpdateTeam(c, storage.Team{ID: tm.ID + 1000, Name: "x"}), storage.ErrNotFound)
 
-	eq(t, "first turn", must(s.NextTeamTurn(c, tm.ID))(t), int64(1))
-	eq(t, "second turn", must(s.NextTeamTurn(c, tm.ID))(t), int64(2))
-	eq(t, "another team counts apart", must(s.NextTeamTurn(c, plain.ID))(t), int64(1))
-	_, err = s.NextTeamTurn(c, tm.ID+1000)
+	eq(t, "first turn", must(s.NextTeamTurn(c, tm.ID, 1))(t), int64(1))
+	eq(t, "second turn", must(s.NextTeamTurn(c, tm.ID, 1))(t), int64(2))
+	eq(t, "another team counts apart", must(s.NextTeamTurn(c, plain.ID, 1))(t), int64(1))
+	eq(t, "three turns at once end at the last", must(s.NextTeamTurn(c, tm.ID, 3))(t), int64(5))
+	eq(t, "and go on from there", must(s.NextTeamTurn(c, tm.ID, 1))(t), int64(6))
+	_, err = s.NextTeamTurn(c, tm.ID, 0)
+	if err == nil {
+		t.Error("no turns: want an error")
+	}
+	_, err = s.NextTeamTurn(c, tm.ID+1000, 1)
 	wantErr(t, "turn of a missing team", err, storage.ErrNotFound)
 	// Turns taken inside concurrent transactions are all different.
 	var mu sync.Mutex
@@ -58,7 +64,7 @@ func testTeamRoundTrip(t *testing.T, s storage.Store) {
 		go func() {
 			defer wg.Done()
 			err := s.Tx(c, func(tx storage.Queries) error {
-				n, err := tx.NextTeamTurn(c, plain.ID)
+				n, err := tx.NextTeamTurn(c, plain.ID, 1)
 				if err != nil {
 					return err
 				}

@@ -1,0 +1,285 @@
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/storage"
+)
+
+// The statements here write a batch's new clients: their records,
+// identities, name keys, candidates and dialogs, each kind in one
+// statement per chunk.
+
+// insertReturningIDs runs a multi-row INSERT ... RETURNING id and hands
+// the ids out in the order of the VALUES rows. The rows take their ids from
+// the table's sequence in that order, so the ids sorted ascending are the
+// rows' ids in order, whatever order RETURNING lists them in and whatever
+// other writers take from the sequence meanwhile.
+func (q *queries) insertReturningIDs(ctx context.Context, op, query string, a args, n int) ([]int64, error) {
+	got, err := list(ctx, q, op, query, a, scanInt64)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) != n {
+		return nil, errf(op, "inserted %d rows of %d", len(got), n)
+	}
+	slices.Sort(got)
+	return got, nil
+}
+
+// CreateClients inserts the clients and sets their ids.
+func (q *queries) CreateClients(ctx context.Context, cs []*storage.Client) error {
+	const op = "create clients"
+	return q.atomic(ctx, func(q *queries) error {
+		return chunks(len(cs), func(lo, hi int) error {
+			var a args
+			rows := make([]string, 0, hi-lo)
+			for _, c := range cs[lo:hi] {
+				prepareClient(c)
+				rows = append(rows, "("+strings.Join([]string{a.add(c.Kind), a.add(c.Name), a.add(searchText(c.Name)),
+					a.add(c.CompanyID), a.add(c.OwnerID), a.add(c.MergedInto), a.add(ms(c.CreatedAt)),
+					a.add(ms(c.UpdatedAt))}, ", ")+")")
+			}
+			ids, err := q.insertReturningIDs(ctx, op, `INSERT INTO clients (kind, name, search_text, company_id,
+				owner_id, merged_into, created_at, updated_at) VALUES `+strings.Join(rows, ", ")+` RETURNING id`, a, hi-lo)
+			if err != nil {
+				return err
+			}
+			for i, c := range cs[lo:hi] {
+				c.ID = ids[i]
+			}
+			return nil
+		})
+	})
+}
+
+// SetClientOwners sets the owners of clients, by client id.
+func (q *queries) SetClientOwners(ctx context.Context, owners map[int64]int64, at time.Time) error {
+	ids := sortedKeys(owners)
+	return chunks(len(ids), func(lo, hi int) error {
+		var a args
+		var set strings.Builder
+		for _, id := range ids[lo:hi] {
+			set.WriteString(" WHEN " + a.add(id) + " THEN CAST(" + a.add(owners[id]) + " AS BIGINT)")
+		}
+		n, err := q.exec(ctx, "set client owners", `UPDATE clients SET owner_id = (CASE id`+set.String()+` END),
+			updated_at = `+a.add(ms(orNow(at)))+` WHERE id IN (`+in(&a, ids[lo:hi])+`)`, a...)
+		if err == nil && n != int64(hi-lo) {
+			return notFound("set client owners")
+		}
+		return err
+	})
+}
+
+// AddIdentities stores identities, each unless its (kind, value) is taken.
+// Rows are written in (kind, value) order: on PostgreSQL an insert waits
+// for another transaction holding the same value, and two transactions
+// waiting for each other's values would deadlock if they went in different
+// orders.
+func (q *queries) AddIdentities(ctx context.Context, ids []storage.Identity) ([]bool, error) {
+	const op = "add identities"
+	type key struct{ kind, value string }
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		return strings.Compare(ids[i].Kind+"\x00"+ids[i].Value, ids[j].Kind+"\x00"+ids[j].Value)
+	})
+	added := make([]bool, len(ids))
+	err := q.atomic(ctx, func(q *queries) error {
+		return chunks(len(order), func(lo, hi int) error {
+			var a args
+			rows := make([]string, 0, hi-lo)
+			at := make(map[key]int, hi-lo)
+			for _, i := range order[lo:hi] {
+				id := ids[i]
+				k := key{id.Kind, id.Value}
+				if _, twice := at[k]; twice {
+					continue // the first of a value wins, as with AddIdentity
+				}
+				at[k] = i
+				rows = append(rows, "("+strings.Join([]string{a.add(id.Kind), a.add(id.Value), a.add(id.ClientID),
+					a.add(id.Weak), a.add(emailDomain(id.Kind, id.Value)), a.add(ms(orNow(id.CreatedAt)))}, ", ")+")")
+			}
+			got, err := list(ctx, q, op, `INSERT INTO identities (kind, value, client_id, weak, domain, created_at)
+				VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (kind, value) DO NOTHING RETURNING kind, value`, a,
+				func(r scanner) (key, error) {
+					var k key
+					return k, r.Scan(&k.kind, &k.value)
+				})
+			for _, k := range got {
+				added[at[k]] = true
+			}
+			return err
+		})
+	})
+	return added, err
+}
+
+// NameKeyClients reads, for each key, the newest clients not merged away
+// that have it, with bounded index scans as ClientsByNameKey does.
+func (q *queries) NameKeyClients(ctx context.Context, keys []string, n int) (map[string][]storage.Client, error) {
+	keys = uniq(keys)
+	out := make(map[string][]storage.Client, len(keys))
+	type keyed struct {
+		key string
+		c   storage.Client
+	}
+	err := chunks(len(keys), func(lo, hi int) error {
+		var a args
+		per := a.add(limit(n))
+		parts := make([]string, 0, hi-lo)
+		for i, k := range keys[lo:hi] {
+			// Merged clients are filtered in the scan, so each key still
+			// gives up to n live ones.
+			parts = append(parts, `SELECT * FROM (SELECT k.name_key, `+prefixed("c.", clientCols)+`
+				FROM name_keys k JOIN clients c ON c.id = k.client_id
+				WHERE k.name_key = `+a.add(k)+` AND c.merged_into = 0
+				ORDER BY k.client_id DESC LIMIT `+per+`) s`+strconv.Itoa(i))
+		}
+		got, err := list(ctx, q, "name key clients", strings.Join(parts, " UNION ALL "), a, func(r scanner) (keyed, error) {
+			var x keyed
+			var created, updated int64
+			err := r.Scan(&x.key, &x.c.ID, &x.c.Kind, &x.c.Name, &x.c.CompanyID, &x.c.OwnerID, &x.c.MergedInto,
+				&created, &updated)
+			x.c.CreatedAt, x.c.UpdatedAt = tm(created), tm(updated)
+			return x, err
+		})
+		for _, x := range got {
+			out[x.key] = append(out[x.key], x.c)
+		}
+		return err
+	})
+	return out, err
+}
+
+// AddNameKeys indexes name keys, keeping those a client has.
+func (q *queries) AddNameKeys(ctx context.Context, keys []storage.NameKey) error {
+	keys = slices.DeleteFunc(slices.Clone(keys), func(k storage.NameKey) bool { return k.Key == "" })
+	slices.SortFunc(keys, func(x, y storage.NameKey) int {
+		if x.ClientID != y.ClientID {
+			return cmp.Compare(x.ClientID, y.ClientID)
+		}
+		return strings.Compare(x.Key, y.Key)
+	})
+	keys = slices.Compact(keys)
+	return chunks(len(keys), func(lo, hi int) error {
+		var a args
+		rows := make([]string, 0, hi-lo)
+		for _, k := range keys[lo:hi] {
+			rows = append(rows, "("+a.add(k.Key)+", "+a.add(k.ClientID)+")")
+		}
+		_, err := q.exec(ctx, "add name keys", `INSERT INTO name_keys (name_key, client_id) VALUES `+
+			strings.Join(rows, ", ")+` ON CONFLICT (name_key, client_id) DO NOTHING`, a...)
+		return err
+	})
+}
+
+// AddCandidates records pairs that are not recorded yet, reporting which
+// it added; each is ordered so ClientA < ClientB and filled from its row.
+func (q *queries) AddCandidates(ctx context.Context, cs []*storage.Candidate) ([]bool, error) {
+	const op = "add candidates"
+	type pair struct{ a, b int64 }
+	added := make([]bool, len(cs))
+	err := q.atomic(ctx, func(q *queries) error {
+		return chunks(len(cs), func(lo, hi int) error {
+			var a args
+			rows := make([]string, 0, hi-lo)
+			at := make(map[pair]int, hi-lo)
+			for i := lo; i < hi; i++ {
+				c := cs[i]
+				if c.ClientA == c.ClientB {
+					return errf(op, "client %d paired with itself", c.ClientA)
+				}
+				if c.ClientA > c.ClientB {
+					c.ClientA, c.ClientB = c.ClientB, c.ClientA
+				}
+				p := pair{c.ClientA, c.ClientB}
+				if _, twice := at[p]; twice {
+					continue
+				}
+				at[p] = i
+				if c.Status == "" {
+					c.Status = storage.CandidateOpen
+				}
+				c.CreatedAt = orNow(c.CreatedAt)
+				rows = append(rows, "("+strings.Join([]string{a.add(c.ClientA), a.add(c.ClientB), a.add(c.Reason),
+					a.add(c.Score), a.add(c.Status), a.add(ms(c.CreatedAt))}, ", ")+")")
+			}
+			got, err := list(ctx, q, op, `INSERT INTO duplicate_candidates (client_a, client_b, reason, score, status, created_at)
+				VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (client_a, client_b) DO NOTHING RETURNING `+candidateCols,
+				a, scanCandidate)
+			for _, c := range got {
+				i := at[pair{c.ClientA, c.ClientB}]
+				*cs[i], added[i] = c, true
+			}
+			return err
+		})
+	})
+	return added, err
+}
+
+// CreateDialogs inserts the dialogs and sets their ids, with CreateDialog's
+// defaults.
+func (q *queries) CreateDialogs(ctx context.Context, ds []*storage.Dialog) error {
+	const op = "create dialogs"
+	return q.atomic(ctx, func(q *queries) error {
+		return chunks(len(ds), func(lo, hi int) error {
+			var a args
+			rows := make([]string, 0, hi-lo)
+			for _, d := range ds[lo:hi] {
+				prepareDialog(d)
+				rows = append(rows, "("+strings.Join([]string{a.add(d.ClientID), a.add(d.Channel), a.add(d.ThreadKey),
+					a.add(d.Subject), a.add(d.Status), a.add(d.TeamID), a.add(d.AssigneeID), a.add(d.ReservedFor),
+					a.add(ms(d.ReservedUntil)), a.add(ms(d.SLADueAt)), a.add(ms(d.FirstResponseAt)), a.add(d.Unread),
+					a.add(ms(d.LastMessageAt)), a.add(ms(d.QueuedAt)), a.add(ms(d.ClosedAt)), a.add(ms(d.CreatedAt)),
+					a.add(ms(d.UpdatedAt))}, ", ")+")")
+			}
+			ids, err := q.insertReturningIDs(ctx, op, `INSERT INTO dialogs (`+dialogInsertCols+`) VALUES `+
+				strings.Join(rows, ", ")+` RETURNING id`, a, hi-lo)
+			if err != nil {
+				return err
+			}
+			for i, d := range ds[lo:hi] {
+				d.ID = ids[i]
+			}
+			return nil
+		})
+	})
+}
+
+// AddManagerLoads raises managers' load by the given counts and sets
+// their last assignment time.
+func (q *queries) AddManagerLoads(ctx context.Context, adds map[int64]int, at time.Time) error {
+	ids := sortedKeys(adds)
+	return chunks(len(ids), func(lo, hi int) error {
+		var a args
+		var by strings.Builder
+		for _, id := range ids[lo:hi] {
+			by.WriteString(" WHEN " + a.add(id) + " THEN CAST(" + a.add(adds[id]) + " AS INTEGER)")
+		}
+		n, err := q.exec(ctx, "add manager loads", `UPDATE managers SET load = load + (CASE id`+by.String()+` END),
+			last_assigned_at = `+a.add(ms(orNow(at)))+` WHERE id IN (`+in(&a, ids[lo:hi])+`)`, a...)
+		if err == nil && n != int64(hi-lo) {
+			return notFound("add manager loads")
+		}
+		return err
+	})
+}
+
+// sortedKeys returns m's keys in ascending order: rows are written in id
+// order, as LockManagers locks them.
+func sortedKeys[V any](m map[int64]V) []int64 {
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
