@@ -23,28 +23,37 @@ const (
 	// pathRepeat: the same event earlier in this batch; answered as its
 	// duplicate.
 	pathRepeat
+	// pathNew: a client never seen, written with the batch's other new
+	// clients (writeNew).
+	pathNew
 )
 
 // ingestBatch stores a batch's events in tx, adding their log events to
 // evs. Most of a busy hub's traffic is returning clients writing into a
 // dialog that is open: for those the batch looks up duplicates,
 // identities, clients and dialogs and writes messages and dialog activity
-// in one statement each, whatever the batch's size. Every other event goes
-// through ingestEvent in arrival order first, as it would alone; an event
-// whose client such an event may change takes that path too.
+// in one statement each, whatever the batch's size. Events from clients
+// never seen are written together too (writeNew). Every other event goes
+// through ingestEvent in arrival order, as it would alone, after the new
+// clients are written; an event whose client such an event may change
+// takes that path too.
 //
-// With apart, the events that would go through ingestEvent are not run
-// here but marked apart, for the caller to run each in a transaction of its
-// own after this one commits: when several batches commit at once, each
-// assigning dialogs to several managers, they would lock managers' rows in
-// different orders and deadlock, while one event locks at most one.
+// With apart, the batch writes only the returning clients' messages: new
+// clients are marked laterNew, for the caller to write together in a
+// transaction of their own after this one commits, and the events that
+// would go through ingestEvent are marked laterAlone, each for a
+// transaction of its own. Several batches commit at once then, and a
+// transaction that assigns dialogs locks managers' rows, while this one
+// updates dialogs' rows: a transaction taking both could deadlock with one
+// closing a dialog (dialog, then its manager) or one taking a dialog from
+// the queue (manager, then dialog).
 //
 // On an event's failure it returns the event's index, so the batch can run
 // again without it; -1 means the batch failed as a whole.
 func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*ingestJob, apart bool, evs *pending) (int, error) {
 	paths := make([]jobPath, len(batch))
 	for _, j := range batch {
-		j.apart = false // the store may run the transaction again
+		j.later = laterNone // the store may run the transaction again
 	}
 
 	keys := make([]storage.MessageKey, len(batch))
@@ -146,6 +155,29 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 		}
 	}
 
+	// An event none of whose identities is known, nor taken by an earlier
+	// new event of the batch, is a new client's.
+	claimed := map[identityKey]bool{}
+	for i, j := range batch {
+		if paths[i] != pathSlow || !mayBeNew(j) {
+			continue
+		}
+		fresh := true
+		for _, id := range j.ids {
+			if k := keyOf(id); owner[k] != 0 || claimed[k] {
+				fresh = false
+				break
+			}
+		}
+		if !fresh {
+			continue
+		}
+		for _, id := range j.ids {
+			claimed[keyOf(id)] = true
+		}
+		paths[i] = pathNew
+	}
+
 	// A slow event may add to, merge or reopen its clients' records: the
 	// batch's other events of those clients go the slow way after it.
 	touched := map[int64]bool{}
@@ -165,12 +197,31 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 		}
 	}
 
+	var news []*ingestJob
+	var newAt []int
+	for i, j := range batch {
+		if paths[i] == pathNew {
+			news, newAt = append(news, j), append(newAt, i)
+		}
+	}
+	if len(news) > 0 {
+		if apart {
+			for _, j := range news {
+				j.later = laterNew
+			}
+		} else if k, err := r.writeNew(ctx, tx, news, evs); err != nil {
+			if k < 0 {
+				return -1, err
+			}
+			return newAt[k], err
+		}
+	}
 	for i, j := range batch {
 		if paths[i] != pathSlow {
 			continue
 		}
 		if apart {
-			j.apart = true
+			j.later = laterAlone
 			continue
 		}
 		rc, err := r.ingestEvent(ctx, tx, j.ev, j.ids, j.weak, j.atts, true, evs)
@@ -190,10 +241,12 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 			m := stored[keys[i]]
 			j.rc = channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}
 		case pathRepeat:
-			// A repeat of an event run apart runs apart too, and finds it
-			// stored or loses the race to store it.
+			// A repeat of an event written later runs alone after it, and
+			// finds it stored or loses the race to store it.
 			f := batch[first[keys[i]]-1]
-			j.apart = f.apart
+			if f.later != laterNone {
+				j.later = laterAlone
+			}
 			j.rc = f.rc
 			j.rc.Duplicate = true
 		}
@@ -234,11 +287,8 @@ func (r *Router) writeFast(ctx context.Context, tx storage.Queries, batch []*ing
 		d := open[storage.Thread{ClientID: clientOf[i], Channel: ev.Channel, Key: ev.ThreadKey}]
 		idx = append(idx, i)
 		dialogs = append(dialogs, d)
-		msgs = append(msgs, &storage.Message{
-			DialogID: d.ID, ClientID: clientOf[i], Channel: ev.Channel, ExternalID: ev.ExternalID,
-			Direction: storage.Inbound, Subject: ev.Subject, Text: ev.Text, HTML: ev.HTML,
-			Status: "received", Meta: eventMeta(ev), Automated: ev.Automated, CreatedAt: ev.At,
-		})
+		m := inboundMessage(ev, d.ID, clientOf[i], nil)
+		msgs = append(msgs, &m)
 		k, ok := touchOf[d.ID]
 		if !ok {
 			k = len(touches)

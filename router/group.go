@@ -31,9 +31,11 @@ import (
 // writer, or its data breaks a rule) would abort the shared transaction,
 // so the batch is rolled back and run again without it, and the event then
 // runs in a transaction of its own with the usual retries: one event's
-// trouble never fails another's delivery. A batch that fails as a whole
-// (the database went away) fails every event in it, each answered 503 by
-// its channel and retried by its sender.
+// trouble never fails another's delivery. A statement written for many
+// events that fails cannot tell whose row broke it, so then every event
+// runs alone. Only a batch that fails because the database went away fails
+// every event in it, each answered 503 by its channel and retried by its
+// sender.
 
 // errDropFromBatch rolls a batch back so it can run again without the
 // event that failed.
@@ -48,9 +50,18 @@ type ingestJob struct {
 	rc   channels.Receipt
 	err  error
 	done chan struct{}
-	// apart: the batch left this event to a transaction of its own.
-	apart bool
+	// later: the batch left this event to a later transaction.
+	later laterWrite
 }
+
+// laterWrite is what a batch left an event to.
+type laterWrite int
+
+const (
+	laterNone  laterWrite = iota
+	laterAlone            // a transaction of its own
+	laterNew              // a transaction writing the batch's new clients
+)
 
 // grouper queues events for the next batch.
 type grouper struct {
@@ -119,21 +130,54 @@ func (r *Router) runBatches(ctx context.Context, first bool) {
 	}
 }
 
-// commitBatch ingests the batch's events in one transaction, setting each
-// job's result and closing its done channel.
+// commitBatch ingests the batch's events, setting each job's result and
+// closing its done channel.
 func (r *Router) commitBatch(ctx context.Context, batch []*ingestJob) {
 	if len(batch) == 1 {
 		r.ingestAlone(ctx, batch[0])
 		return
 	}
+	apart := r.cfg.BatchRunners > 1
+	later := r.commitShared(ctx, batch, func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error) {
+		return r.ingestBatch(ctx, tx, jobs, apart, evs)
+	})
+	var news []*ingestJob
+	for _, j := range later {
+		if j.later == laterNew {
+			news = append(news, j)
+		} else {
+			go r.ingestAlone(ctx, j)
+		}
+	}
+	for _, j := range news {
+		j.later = laterNone
+	}
+	switch len(news) {
+	case 0:
+	case 1:
+		r.ingestAlone(ctx, news[0])
+	default:
+		r.commitShared(ctx, news, func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error) {
+			return r.writeNew(ctx, tx, jobs, evs)
+		})
+	}
+}
+
+// commitShared runs write over jobs in one transaction, then appends the
+// log events it collected. On an event's failure the transaction runs
+// again without it, and the event alone afterwards; a failure of the whole
+// write runs every event alone, unless the database is unavailable, which
+// fails them all. It finishes every job except those write left to a later
+// transaction, which it returns.
+func (r *Router) commitShared(ctx context.Context, jobs []*ingestJob, write func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error)) (later []*ingestJob) {
 	var alone []*ingestJob
-	for len(batch) > 0 {
+	for len(jobs) > 0 {
 		failed, failErr := -1, error(nil)
 		err := r.store.Tx(ctx, func(tx storage.Queries) error {
 			// The store may run this again after a conflict: start over.
 			failed, failErr = -1, nil
 			var evs pending
-			if i, err := r.ingestBatch(ctx, tx, batch, r.cfg.BatchRunners > 1, &evs); err != nil {
+			if i, err := write(tx, jobs, &evs); err != nil {
 				if i < 0 {
 					return err
 				}
@@ -143,33 +187,39 @@ func (r *Router) commitBatch(ctx context.Context, batch []*ingestJob) {
 			// One append for the whole batch, last: see ingestEvent.
 			return evs.flush(ctx, tx)
 		})
+		if errors.Is(err, errDropFromBatch) && failErr != nil {
+			err = failErr
+		}
 		switch {
 		case err == nil:
-			for _, j := range batch {
-				if j.apart {
-					go r.ingestAlone(ctx, j)
+			for _, j := range jobs {
+				if j.later != laterNone {
+					later = append(later, j)
 				} else {
 					close(j.done)
 				}
 			}
-			batch = nil
-		case errors.Is(err, errDropFromBatch) && failed >= 0 && !errors.Is(failErr, storage.ErrUnavailable):
-			alone = append(alone, batch[failed])
-			batch = slices.Delete(slices.Clone(batch), failed, failed+1)
-		default:
-			if errors.Is(err, errDropFromBatch) && failErr != nil {
-				err = failErr
-			}
-			for _, j := range batch {
+			jobs = nil
+		case errors.Is(err, storage.ErrUnavailable):
+			for _, j := range jobs {
 				j.err = err
 				close(j.done)
 			}
-			batch = nil
+			jobs = nil
+		case failed >= 0:
+			alone = append(alone, jobs[failed])
+			jobs = slices.Delete(slices.Clone(jobs), failed, failed+1)
+		default:
+			r.log.Warn("group commit failed; ingesting its events one by one", "events", len(jobs), "err", err)
+			alone = append(alone, jobs...)
+			jobs = nil
 		}
 	}
 	for _, j := range alone {
+		j.later = laterNone
 		r.ingestAlone(ctx, j)
 	}
+	return later
 }
 
 // ingestAlone commits one event in a transaction of its own.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,26 +20,51 @@ import (
 )
 
 // faultStore lets a test hold or fail the insert of chosen messages inside
-// the router's transactions.
+// the router's transactions. hook is called for every message inserted,
+// with shared set when it is inserted together with others.
 type faultStore struct {
 	storage.Store
-	hook func(externalID string) error
+	hook func(externalID string, shared bool) error
 	// race, when set, stores a message of the batch's first (as a
 	// concurrent writer would) just before the batch's own insert.
 	race *atomic.Bool
+	// raceID, when set, gives the first of the identities written
+	// together to another client just before they are written.
+	raceID *atomic.Bool
 }
 
 func (s faultStore) Tx(ctx context.Context, fn func(tx storage.Queries) error) error {
-	return s.Store.Tx(ctx, func(tx storage.Queries) error { return fn(faultTx{tx, s.hook, s.race}) })
+	return s.Store.Tx(ctx, func(tx storage.Queries) error { return fn(faultTx{tx, s.hook, s.race, s.raceID}) })
 }
 
 type faultTx struct {
 	storage.Queries
-	hook func(externalID string) error
-	race *atomic.Bool
+	hook   func(externalID string, shared bool) error
+	race   *atomic.Bool
+	raceID *atomic.Bool
+}
+
+func (t faultTx) AddIdentities(ctx context.Context, ids []storage.Identity) ([]bool, error) {
+	if t.raceID != nil && len(ids) > 0 && t.raceID.CompareAndSwap(true, false) {
+		c := storage.Client{Name: "Racer"}
+		if err := t.Queries.CreateClient(ctx, &c); err != nil {
+			return nil, err
+		}
+		id := ids[0]
+		id.ClientID = c.ID
+		if _, err := t.Queries.AddIdentity(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return t.Queries.AddIdentities(ctx, ids)
 }
 
 func (t faultTx) InsertMessages(ctx context.Context, ms []*storage.Message) ([]bool, error) {
+	for _, m := range ms {
+		if err := t.hook(m.ExternalID, true); err != nil {
+			return nil, err
+		}
+	}
 	if t.race != nil && t.race.CompareAndSwap(true, false) {
 		first := *ms[0]
 		if _, err := t.Queries.InsertMessage(ctx, &first); err != nil {
@@ -49,7 +75,7 @@ func (t faultTx) InsertMessages(ctx context.Context, ms []*storage.Message) ([]b
 }
 
 func (t faultTx) InsertMessage(ctx context.Context, m *storage.Message) (bool, error) {
-	if err := t.hook(m.ExternalID); err != nil {
+	if err := t.hook(m.ExternalID, false); err != nil {
 		return false, err
 	}
 	return t.Queries.InsertMessage(ctx, m)
@@ -66,7 +92,9 @@ type groupEnv struct {
 
 	mu      sync.Mutex
 	slow    map[string]int // InsertMessage calls by external id: events that took the slow path
+	shared  map[string]int // messages inserted with others, by external id
 	race    atomic.Bool
+	raceID  atomic.Bool
 	runners int
 	rounds  int
 }
@@ -86,19 +114,22 @@ func newGroupEnvOn(t *testing.T, st storage.Store, runners int, fail map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &groupEnv{t: t, st: st, runners: runners, slow: map[string]int{}}
-	hook := func(ext string) error {
+	e := &groupEnv{t: t, st: st, runners: runners, slow: map[string]int{}, shared: map[string]int{}}
+	hook := func(ext string, shared bool) error {
 		e.mu.Lock()
-		e.slow[ext]++
+		if shared {
+			e.shared[ext]++
+		} else {
+			e.slow[ext]++
+		}
 		e.mu.Unlock()
 		if strings.HasPrefix(ext, "gate") {
 			<-e.release
 		}
 		return fail[ext]
 	}
-	e.r = New(faultStore{st, hook, &e.race}, norm, blobs, Config{MaxBatch: 32, BatchRunners: runners})
-	// The gates' sender is a known client, so that with several runners
-	// its events, too, are batched (see Ingest).
+	e.r = New(faultStore{st, hook, &e.race, &e.raceID}, norm, blobs, Config{MaxBatch: 32, BatchRunners: runners})
+	// The gates' sender is a known client.
 	if _, err := e.r.Ingest(context.Background(), gateEvent("warmup")); err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +188,10 @@ func (e *groupEnv) batchEvents(evs ...channels.InboundEvent) map[string]result {
 		wg.Go(func() { ingest(gateEvent(gate)) })
 		e.waitQueued(0, k+1)
 	}
-	queued := 0
 	for _, ev := range evs {
-		if e.batched(ev) {
-			queued++
-		}
 		wg.Go(func() { ingest(ev) })
 	}
-	e.waitQueued(queued, e.runners)
+	e.waitQueued(len(evs), e.runners)
 	close(e.release)
 	wg.Wait()
 	for _, gate := range gates {
@@ -173,16 +200,6 @@ func (e *groupEnv) batchEvents(evs ...channels.InboundEvent) map[string]result {
 		}
 	}
 	return out
-}
-
-// batched reports whether Ingest will queue ev for a batch rather than
-// give it a transaction of its own at once.
-func (e *groupEnv) batched(ev channels.InboundEvent) bool {
-	if e.runners == 1 {
-		return true
-	}
-	ids, _ := e.r.normalizeContact(ev)
-	return e.r.seenLately(ids)
 }
 
 // waitQueued polls until n events wait for the next batch and running
@@ -329,6 +346,7 @@ func testFastPath(t *testing.T, e *groupEnv) {
 		ev("b1", "+79000000002", "Борис Петров"),
 		ev("n1", "+79000000009", "Новый Клиент"),
 		ev("c1", "+79000000003", "Вера Орлова"),
+		ev("n2", "+79000000010", "Нина Новикова"),
 		ev("a0", "+79000000001", "Анна Смирнова"),
 		ev("b1", "+79000000002", "Борис Петров"),
 	)
@@ -343,9 +361,12 @@ func testFastPath(t *testing.T, e *groupEnv) {
 			t.Errorf("%s took the slow path", id)
 		}
 	}
-	for _, id := range []string{"n1", "c1"} {
-		if e.slow[id] == 0 {
-			t.Errorf("%s did not take the slow path", id)
+	if e.slow["c1"] == 0 {
+		t.Errorf("c1 did not take the slow path")
+	}
+	for _, id := range []string{"n1", "n2"} {
+		if e.slow[id] != 0 || e.shared[id] == 0 {
+			t.Errorf("%s: %d inserts alone, %d with others; want new clients written together", id, e.slow[id], e.shared[id])
 		}
 	}
 	e.mu.Unlock()
@@ -371,8 +392,14 @@ func testFastPath(t *testing.T, e *groupEnv) {
 	if !res["a0"].rc.Duplicate || res["a0"].rc.MessageID != a.MessageID {
 		t.Errorf("replay of a stored event: %+v, want duplicate of %+v", res["a0"].rc, a)
 	}
-	if n := res["n1"].rc; n.ClientID == a.ClientID || n.ClientID == b.ClientID || n.DialogID == 0 {
-		t.Errorf("new client: %+v", n)
+	n1, n2 := res["n1"].rc, res["n2"].rc
+	for _, n := range []channels.Receipt{n1, n2} {
+		if n.ClientID == a.ClientID || n.ClientID == b.ClientID || n.DialogID == 0 || n.Duplicate {
+			t.Errorf("new client: %+v", n)
+		}
+	}
+	if n1.ClientID == n2.ClientID || n1.DialogID == n2.DialogID {
+		t.Errorf("two new clients share a record: %+v, %+v", n1, n2)
 	}
 	for id, rc := range map[string]channels.Receipt{"a1": res["a1"].rc, "a2": res["a2"].rc, "b1": res["b1"].rc} {
 		got, err := e.st.GetMessageByExternal(ctx, "api:test", id)
@@ -405,7 +432,7 @@ func testFastPath(t *testing.T, e *groupEnv) {
 			}
 		}
 	}
-	for _, id := range []string{"a1", "a2", "b1", "n1", "c1"} {
+	for _, id := range []string{"a1", "a2", "b1", "n1", "n2", "c1"} {
 		if created[res[id].rc.MessageID] != 1 {
 			t.Errorf("%s: %d message.created events", id, created[res[id].rc.MessageID])
 		}
@@ -423,5 +450,214 @@ func testFastPath(t *testing.T, e *groupEnv) {
 	}
 	if e.race.Load() {
 		t.Error("the race was never staged")
+	}
+}
+
+// TestGroupCommitNewClients: new clients in one batch are written together
+// (never through InsertMessage) with what one-at-a-time ingest gives each:
+// its own client, identities, namesake and same-domain candidates (among
+// the batch's clients too), a dialog assigned round-robin within capacity
+// or queued, the client's owner, the SLA deadline, and the log events in
+// order. An auto-reply opens a closed dialog. An identity another writer
+// takes meanwhile sends its event alone, onto that writer's client.
+func TestGroupCommitNewClients(t *testing.T) {
+	t.Parallel()
+	for name, open := range storetest.Stores() {
+		for _, runners := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/runners-%d", name, runners), func(t *testing.T) {
+				t.Parallel()
+				testNewClients(t, newGroupEnvOn(t, open(t), runners, nil))
+			})
+		}
+	}
+}
+
+func testNewClients(t *testing.T, e *groupEnv) {
+	ctx := context.Background()
+	team := storage.Team{Name: "sales", Strategy: storage.RoundRobin, SLA: 10 * time.Minute}
+	if err := e.st.CreateTeam(ctx, &team); err != nil {
+		t.Fatal(err)
+	}
+	var ms []storage.Manager
+	for _, login := range []string{"m1", "m2"} {
+		m := storage.Manager{Login: login, Name: login, Role: storage.RoleAgent, Capacity: 2, Presence: storage.Online}
+		if err := e.st.CreateManager(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.AddTeamMember(ctx, team.ID, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	ev := func(ext, phone, name, email string) channels.InboundEvent {
+		x := channels.InboundEvent{Channel: "api:test", ExternalID: ext, SenderID: phone, Team: "sales", Text: "text " + ext,
+			From: channels.Contact{Name: name, Identities: []channels.Identity{{Kind: channels.Phone, Value: phone}}}}
+		if email != "" {
+			x.From.Identities = append(x.From.Identities, channels.Identity{Kind: channels.Email, Value: email})
+		}
+		return x
+	}
+	old, err := e.r.Ingest(ctx, ev("old", "+79001000001", "Иван Петров", "ivan@romashka.ru"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, before, err := e.st.EventBounds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(e.slow)
+
+	auto := ev("n4", "+79001000004", "Автоответ", "")
+	auto.Automated = true
+	news := []string{"n1", "n2", "n3", "n4", "n5"}
+	res := e.batchEvents(
+		ev("n1", "+79001000011", "Иван Петров", ""), // namesake of old
+		ev("n2", "+79001000012", "Петров Иван", ""), // of old and n1
+		ev("n3", "+79001000013", "Ольга", "olga@romashka.ru"),
+		auto,
+		ev("n5", "+79001000015", "Дарья Смирнова", ""),
+	)
+	client := map[int64]string{old.ClientID: "old"}
+	for _, id := range news {
+		rc := res[id].rc
+		if res[id].err != nil || rc.Duplicate || rc.ClientID == 0 {
+			t.Fatalf("%s: %+v, %v", id, rc, res[id].err)
+		}
+		if e.slow[id] != 0 {
+			t.Errorf("%s took the slow path", id)
+		}
+		if other, taken := client[rc.ClientID]; taken {
+			t.Errorf("%s and %s share client %d", id, other, rc.ClientID)
+		}
+		client[rc.ClientID] = id
+	}
+	found, err := e.st.FindIdentities(ctx, []storage.Identity{
+		{Kind: "phone", Value: "+79001000011"}, {Kind: "phone", Value: "+79001000013"}, {Kind: "email", Value: "olga@romashka.ru"}})
+	if err != nil || len(found) != 3 {
+		t.Fatalf("identities: %+v, %v", found, err)
+	}
+	for _, f := range found {
+		if want := map[string]string{"+79001000011": "n1"}[f.Value]; want == "" && client[f.ClientID] != "n3" || want != "" && client[f.ClientID] != want {
+			t.Errorf("identity %s held by %s", f.Value, client[f.ClientID])
+		}
+	}
+
+	// Three free places for four dialogs: round robin fills them, the
+	// fourth waits; the auto-reply's dialog is closed and nobody's.
+	load := map[int64]int{}
+	var queuedDialogs []string
+	for _, id := range news {
+		d, err := e.st.GetDialog(ctx, res[id].rc.DialogID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.st.GetClient(ctx, d.ClientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case id == "n4":
+			if d.Status != storage.DialogClosed || d.AssigneeID != 0 || c.OwnerID != 0 {
+				t.Errorf("auto-reply: dialog %+v, owner %d", d, c.OwnerID)
+			}
+		case d.AssigneeID == 0:
+			queuedDialogs = append(queuedDialogs, id)
+			if d.QueuedAt.IsZero() || c.OwnerID != 0 || d.TeamID != team.ID {
+				t.Errorf("%s queued: %+v, owner %d", id, d, c.OwnerID)
+			}
+		default:
+			load[d.AssigneeID]++
+			if c.OwnerID != d.AssigneeID || d.SLADueAt.IsZero() || !d.QueuedAt.IsZero() || d.Unread != 1 {
+				t.Errorf("%s assigned: %+v, owner %d", id, d, c.OwnerID)
+			}
+		}
+	}
+	if len(queuedDialogs) != 1 {
+		t.Errorf("queued %v, want one dialog", queuedDialogs)
+	}
+	od, err := e.st.GetDialog(ctx, old.DialogID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load[od.AssigneeID]++
+	for _, m := range ms {
+		got, err := e.st.GetManager(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Load != 2 || load[m.ID] != 2 {
+			t.Errorf("%s: load %d, %d open dialogs; want 2 (capacity)", m.Login, got.Load, load[m.ID])
+		}
+	}
+
+	cands, err := e.st.ListCandidates(ctx, 0, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := map[string]string{}
+	for _, c := range cands {
+		a, b := client[c.ClientA], client[c.ClientB]
+		if a > b {
+			a, b = b, a
+		}
+		pairs[a+"~"+b] = c.Reason
+	}
+	want := []string{"n1~old", "n2~old", "n1~n2", "n3~old"}
+	if len(pairs) != len(want) {
+		t.Errorf("candidates %v, want %v", pairs, want)
+	}
+	for _, p := range want {
+		if pairs[p] == "" {
+			t.Errorf("no candidate %s among %v", p, pairs)
+		}
+	}
+	if !strings.HasPrefix(pairs["n3~old"], "email domain:") {
+		t.Errorf("n3~old: %q, want the shared domain", pairs["n3~old"])
+	}
+
+	// Each new client's log events come in ingestEvent's order.
+	evs, err := e.st.EventsAfter(ctx, before, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := map[string][]string{}
+	count := map[string]int{}
+	for _, x := range evs {
+		count[x.Type]++
+		if id := client[x.ClientID]; id != "" && x.Type != "duplicate.found" {
+			seq[id] = append(seq[id], x.Type)
+		}
+	}
+	for _, id := range news {
+		want := "client.updated dialog.created dialog.assigned message.created"
+		switch {
+		case id == "n4":
+			want = "client.updated dialog.created message.created"
+		case slices.Contains(queuedDialogs, id):
+			want = "client.updated dialog.created dialog.queued message.created"
+		}
+		if got := strings.Join(seq[id], " "); got != want {
+			t.Errorf("%s: events %q, want %q", id, got, want)
+		}
+	}
+	if count["duplicate.found"] != 4 {
+		t.Errorf("%d duplicate.found events, want 4", count["duplicate.found"])
+	}
+
+	// Another writer takes a new client's phone meanwhile: that event
+	// lands on the other client's record, alone; the rest are unharmed.
+	e.raceID.Store(true)
+	res = e.batchEvents(ev("r1", "+79001000021", "Роман Первый", ""), ev("r2", "+79001000022", "Роза Вторая", ""),
+		ev("r3", "+79001000023", "Рита Третья", ""))
+	if e.raceID.Load() {
+		t.Fatal("the race was never staged")
+	}
+	seen := map[int64]bool{}
+	for _, id := range []string{"r1", "r2", "r3"} {
+		got, err := e.st.GetMessageByExternal(ctx, "api:test", id)
+		if res[id].err != nil || err != nil || got.ID != res[id].rc.MessageID || seen[got.ClientID] {
+			t.Errorf("%s after a lost race: %+v %v; stored %+v %v", id, res[id].rc, res[id].err, got, err)
+		}
+		seen[got.ClientID] = true
 	}
 }

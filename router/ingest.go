@@ -42,11 +42,7 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 	}
 
 	var rc channels.Receipt
-	// With several batch runners a batch hands new work to transactions
-	// of their own (see ingestBatch); an event from identities this
-	// process has not stored lately is most likely such work, so it goes
-	// there at once instead of after a batch's lookups.
-	if r.cfg.MaxBatch > 1 && (r.recent == nil || r.seenLately(ids)) {
+	if r.cfg.MaxBatch > 1 {
 		rc, err = r.ingestGrouped(ctx, ev, ids, weak, atts)
 	} else {
 		err = r.retryTx(ctx, func(tx storage.Queries) error {
@@ -59,11 +55,6 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 		r.metrics.inbound(ev.Channel, "error")
 		return channels.Receipt{}, err
 	}
-	if r.recent != nil {
-		for _, id := range ids {
-			r.recent.Put(keyOf(id), struct{}{})
-		}
-	}
 	outcome := "stored"
 	if rc.Duplicate {
 		outcome = "duplicate"
@@ -71,17 +62,6 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 	r.metrics.inbound(ev.Channel, outcome)
 	r.metrics.ingestLatency(ev.Channel, time.Since(start))
 	return rc, nil
-}
-
-// seenLately reports whether this process stored an event from any of ids
-// lately.
-func (r *Router) seenLately(ids []storage.Identity) bool {
-	for _, id := range ids {
-		if _, ok := r.recent.Get(keyOf(id)); ok {
-			return true
-		}
-	}
-	return false
 }
 
 func validate(ev *channels.InboundEvent) error {
@@ -207,12 +187,7 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	}
 	d := th.dialog
 
-	msg := storage.Message{
-		DialogID: d.ID, ClientID: client.ID, Channel: ev.Channel, ExternalID: ev.ExternalID,
-		Direction: storage.Inbound, Subject: ev.Subject, Text: ev.Text, HTML: ev.HTML,
-		Status: "received", Meta: eventMeta(ev), Automated: ev.Automated, CreatedAt: ev.At,
-		Attachments: atts,
-	}
+	msg := inboundMessage(ev, d.ID, client.ID, atts)
 	inserted, err := tx.InsertMessage(ctx, &msg)
 	if err != nil {
 		return channels.Receipt{}, err
@@ -236,6 +211,16 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	}
 	evs.add(dialogEvent(event.MessageCreated, d, now, messageData{Message: msg}))
 	return channels.Receipt{ClientID: client.ID, DialogID: d.ID, MessageID: msg.ID}, nil
+}
+
+// inboundMessage is the message an inbound event is stored as.
+func inboundMessage(ev channels.InboundEvent, dialogID, clientID int64, atts []storage.Attachment) storage.Message {
+	return storage.Message{
+		DialogID: dialogID, ClientID: clientID, Channel: ev.Channel, ExternalID: ev.ExternalID,
+		Direction: storage.Inbound, Subject: ev.Subject, Text: ev.Text, HTML: ev.HTML,
+		Status: "received", Meta: eventMeta(ev), Automated: ev.Automated, CreatedAt: ev.At,
+		Attachments: atts,
+	}
 }
 
 // messageData is the payload of message events.
