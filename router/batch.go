@@ -33,27 +33,26 @@ const (
 // dialog that is open: for those the batch looks up duplicates,
 // identities, clients and dialogs and writes messages and dialog activity
 // in one statement each, whatever the batch's size. Events from clients
-// never seen are written together too (writeNew). Every other event goes
-// through ingestEvent in arrival order, as it would alone, after the new
-// clients are written; an event whose client such an event may change
-// takes that path too.
+// never seen are written together too (writeNew), unless apart. Every
+// other event goes through ingestEvent in arrival order, as it would
+// alone, after the new clients are written; an event whose client such an
+// event may change takes that path too.
 //
-// With apart, the batch writes only the returning clients' messages: new
-// clients are marked laterNew, for the caller to write together in a
-// transaction of their own after this one commits, and the events that
-// would go through ingestEvent are marked laterAlone, each for a
-// transaction of its own. Several batches commit at once then, and a
-// transaction that assigns dialogs locks managers' rows, while this one
-// updates dialogs' rows: a transaction taking both could deadlock with one
-// closing a dialog (dialog, then its manager) or one taking a dialog from
-// the queue (manager, then dialog).
+// With apart, the batch writes only the returning clients' messages, and
+// marks every other event apart, for a transaction of its own after this
+// one commits. Several batches commit at once then: two batches each
+// assigning dialogs to several managers would lock the managers' rows in
+// different orders, while a transaction ingesting one event locks at most
+// one. On PostgreSQL, such transactions, overlapping each other's round
+// trips on connections of their own, also measured faster than new clients
+// written together (see docs/PERFORMANCE.md).
 //
 // On an event's failure it returns the event's index, so the batch can run
 // again without it; -1 means the batch failed as a whole.
 func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*ingestJob, apart bool, evs *pending) (int, error) {
 	paths := make([]jobPath, len(batch))
 	for _, j := range batch {
-		j.later = laterNone // the store may run the transaction again
+		j.apart = false // the store may run the transaction again
 	}
 
 	keys := make([]storage.MessageKey, len(batch))
@@ -159,7 +158,7 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 	// new event of the batch, is a new client's.
 	claimed := map[identityKey]bool{}
 	for i, j := range batch {
-		if paths[i] != pathSlow || !mayBeNew(j) {
+		if apart || paths[i] != pathSlow || !mayBeNew(j) {
 			continue
 		}
 		fresh := true
@@ -205,11 +204,7 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 		}
 	}
 	if len(news) > 0 {
-		if apart {
-			for _, j := range news {
-				j.later = laterNew
-			}
-		} else if k, err := r.writeNew(ctx, tx, news, evs); err != nil {
+		if k, err := r.writeNew(ctx, tx, news, evs); err != nil {
 			if k < 0 {
 				return -1, err
 			}
@@ -221,7 +216,7 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 			continue
 		}
 		if apart {
-			j.later = laterAlone
+			j.apart = true
 			continue
 		}
 		rc, err := r.ingestEvent(ctx, tx, j.ev, j.ids, j.weak, j.atts, true, evs)
@@ -241,12 +236,10 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 			m := stored[keys[i]]
 			j.rc = channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}
 		case pathRepeat:
-			// A repeat of an event written later runs alone after it, and
-			// finds it stored or loses the race to store it.
+			// A repeat of an event run apart runs apart too, and finds it
+			// stored or loses the race to store it.
 			f := batch[first[keys[i]]-1]
-			if f.later != laterNone {
-				j.later = laterAlone
-			}
+			j.apart = f.apart
 			j.rc = f.rc
 			j.rc.Duplicate = true
 		}

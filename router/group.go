@@ -50,18 +50,9 @@ type ingestJob struct {
 	rc   channels.Receipt
 	err  error
 	done chan struct{}
-	// later: the batch left this event to a later transaction.
-	later laterWrite
+	// apart: the batch left this event to a transaction of its own.
+	apart bool
 }
-
-// laterWrite is what a batch left an event to.
-type laterWrite int
-
-const (
-	laterNone  laterWrite = iota
-	laterAlone            // a transaction of its own
-	laterNew              // a transaction writing the batch's new clients
-)
 
 // grouper queues events for the next batch.
 type grouper struct {
@@ -137,29 +128,12 @@ func (r *Router) commitBatch(ctx context.Context, batch []*ingestJob) {
 		r.ingestAlone(ctx, batch[0])
 		return
 	}
-	apart := r.cfg.BatchRunners > 1
-	later := r.commitShared(ctx, batch, func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error) {
-		return r.ingestBatch(ctx, tx, jobs, apart, evs)
+	several := r.cfg.BatchRunners > 1
+	apart := r.commitShared(ctx, batch, func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error) {
+		return r.ingestBatch(ctx, tx, jobs, several, evs)
 	})
-	var news []*ingestJob
-	for _, j := range later {
-		if j.later == laterNew {
-			news = append(news, j)
-		} else {
-			go r.ingestAlone(ctx, j)
-		}
-	}
-	for _, j := range news {
-		j.later = laterNone
-	}
-	switch len(news) {
-	case 0:
-	case 1:
-		r.ingestAlone(ctx, news[0])
-	default:
-		r.commitShared(ctx, news, func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error) {
-			return r.writeNew(ctx, tx, jobs, evs)
-		})
+	for _, j := range apart {
+		go r.ingestAlone(ctx, j)
 	}
 }
 
@@ -167,9 +141,9 @@ func (r *Router) commitBatch(ctx context.Context, batch []*ingestJob) {
 // log events it collected. On an event's failure the transaction runs
 // again without it, and the event alone afterwards; a failure of the whole
 // write runs every event alone, unless the database is unavailable, which
-// fails them all. It finishes every job except those write left to a later
-// transaction, which it returns.
-func (r *Router) commitShared(ctx context.Context, jobs []*ingestJob, write func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error)) (later []*ingestJob) {
+// fails them all. It finishes every job except those write left to a
+// transaction of their own, which it returns.
+func (r *Router) commitShared(ctx context.Context, jobs []*ingestJob, write func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error)) (apart []*ingestJob) {
 	var alone []*ingestJob
 	for len(jobs) > 0 {
 		failed, failErr := -1, error(nil)
@@ -193,8 +167,8 @@ func (r *Router) commitShared(ctx context.Context, jobs []*ingestJob, write func
 		switch {
 		case err == nil:
 			for _, j := range jobs {
-				if j.later != laterNone {
-					later = append(later, j)
+				if j.apart {
+					apart = append(apart, j)
 				} else {
 					close(j.done)
 				}
@@ -216,10 +190,10 @@ func (r *Router) commitShared(ctx context.Context, jobs []*ingestJob, write func
 		}
 	}
 	for _, j := range alone {
-		j.later = laterNone
+		j.apart = false
 		r.ingestAlone(ctx, j)
 	}
-	return later
+	return apart
 }
 
 // ingestAlone commits one event in a transaction of its own.

@@ -129,7 +129,8 @@ func newGroupEnvOn(t *testing.T, st storage.Store, runners int, fail map[string]
 		return fail[ext]
 	}
 	e.r = New(faultStore{st, hook, &e.race, &e.raceID}, norm, blobs, Config{MaxBatch: 32, BatchRunners: runners})
-	// The gates' sender is a known client.
+	// The gates' sender is a known client, so that with several runners
+	// its events, too, are batched (see Ingest).
 	if _, err := e.r.Ingest(context.Background(), gateEvent("warmup")); err != nil {
 		t.Fatal(err)
 	}
@@ -188,10 +189,14 @@ func (e *groupEnv) batchEvents(evs ...channels.InboundEvent) map[string]result {
 		wg.Go(func() { ingest(gateEvent(gate)) })
 		e.waitQueued(0, k+1)
 	}
+	queued := 0
 	for _, ev := range evs {
+		if e.batched(ev) {
+			queued++
+		}
 		wg.Go(func() { ingest(ev) })
 	}
-	e.waitQueued(len(evs), e.runners)
+	e.waitQueued(queued, e.runners)
 	close(e.release)
 	wg.Wait()
 	for _, gate := range gates {
@@ -200,6 +205,16 @@ func (e *groupEnv) batchEvents(evs ...channels.InboundEvent) map[string]result {
 		}
 	}
 	return out
+}
+
+// batched reports whether Ingest will queue ev for a batch rather than
+// give it a transaction of its own at once.
+func (e *groupEnv) batched(ev channels.InboundEvent) bool {
+	if e.runners == 1 {
+		return true
+	}
+	ids, _ := e.r.normalizeContact(ev)
+	return e.r.seenLately(ids)
 }
 
 // waitQueued polls until n events wait for the next batch and running
@@ -365,8 +380,11 @@ func testFastPath(t *testing.T, e *groupEnv) {
 		t.Errorf("c1 did not take the slow path")
 	}
 	for _, id := range []string{"n1", "n2"} {
-		if e.slow[id] != 0 || e.shared[id] == 0 {
-			t.Errorf("%s: %d inserts alone, %d with others; want new clients written together", id, e.slow[id], e.shared[id])
+		// With one runner new clients are written together; with
+		// several, each in a transaction of its own.
+		together := e.slow[id] == 0 && e.shared[id] != 0
+		if together != (e.runners == 1) {
+			t.Errorf("%s: %d inserts alone, %d with others, with %d runners", id, e.slow[id], e.shared[id], e.runners)
 		}
 	}
 	e.mu.Unlock()
@@ -453,8 +471,9 @@ func testFastPath(t *testing.T, e *groupEnv) {
 	}
 }
 
-// TestGroupCommitNewClients: new clients in one batch are written together
-// (never through InsertMessage) with what one-at-a-time ingest gives each:
+// TestGroupCommitNewClients: new clients in one batch (with one runner)
+// are written together (never through InsertMessage) with what
+// one-at-a-time ingest gives each:
 // its own client, identities, namesake and same-domain candidates (among
 // the batch's clients too), a dialog assigned round-robin within capacity
 // or queued, the client's owner, the SLA deadline, and the log events in
@@ -463,12 +482,10 @@ func testFastPath(t *testing.T, e *groupEnv) {
 func TestGroupCommitNewClients(t *testing.T) {
 	t.Parallel()
 	for name, open := range storetest.Stores() {
-		for _, runners := range []int{1, 2} {
-			t.Run(fmt.Sprintf("%s/runners-%d", name, runners), func(t *testing.T) {
-				t.Parallel()
-				testNewClients(t, newGroupEnvOn(t, open(t), runners, nil))
-			})
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testNewClients(t, newGroupEnvOn(t, open(t), 1, nil))
+		})
 	}
 }
 

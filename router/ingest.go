@@ -42,7 +42,11 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 	}
 
 	var rc channels.Receipt
-	if r.cfg.MaxBatch > 1 {
+	// With several batch runners a batch hands new clients to
+	// transactions of their own (see ingestBatch); an event from
+	// identities this process has not stored lately is most likely one,
+	// so it goes there at once instead of after a batch's lookups.
+	if r.cfg.MaxBatch > 1 && (r.recent == nil || r.seenLately(ids)) {
 		rc, err = r.ingestGrouped(ctx, ev, ids, weak, atts)
 	} else {
 		err = r.retryTx(ctx, func(tx storage.Queries) error {
@@ -55,6 +59,11 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 		r.metrics.inbound(ev.Channel, "error")
 		return channels.Receipt{}, err
 	}
+	if r.recent != nil {
+		for _, id := range ids {
+			r.recent.Put(keyOf(id), struct{}{})
+		}
+	}
 	outcome := "stored"
 	if rc.Duplicate {
 		outcome = "duplicate"
@@ -62,6 +71,17 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 	r.metrics.inbound(ev.Channel, outcome)
 	r.metrics.ingestLatency(ev.Channel, time.Since(start))
 	return rc, nil
+}
+
+// seenLately reports whether this process stored an event from any of ids
+// lately.
+func (r *Router) seenLately(ids []storage.Identity) bool {
+	for _, id := range ids {
+		if _, ok := r.recent.Get(keyOf(id)); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func validate(ev *channels.InboundEvent) error {

@@ -26,11 +26,11 @@ func mayBeNew(j *ingestJob) bool {
 // at a small fixed number of statements however many events there are.
 //
 // Assignments are computed here, with every manager they may go to locked
-// in id order (LockManagers) and their loads raised in one statement, so
-// transactions writing new clients never deadlock with each other or with
-// one-manager transactions. The locks are taken after the identities are
-// written: a transaction ingesting one event holds its identities while it
-// waits for a manager, so one holding managers must not wait for identities.
+// in id order (LockManagers), as every transaction touching several
+// managers locks them, and their loads raised in one statement. The locks
+// are taken after the identities are written: a transaction ingesting one
+// event holds its identities while it waits for a manager, so one holding
+// managers must not wait for identities.
 //
 // On an event's failure (another writer took its identity or message
 // meanwhile) it returns the event's index in jobs; -1 means the whole

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/internal/twogen"
 	"github.com/switchboard-hub/switchboard/storage"
 )
 
@@ -20,6 +21,10 @@ func (r *Router) read(ctx context.Context, fn func(q storage.Queries) error) err
 	}
 	return r.store.Tx(ctx, fn)
 }
+
+// recentSize is how many identities Router.recent remembers per
+// generation.
+const recentSize = 16384
 
 // Store is what the router needs of the database: every write it does
 // happens inside one transaction. A Store that is also storage.Queries
@@ -81,6 +86,9 @@ type Router struct {
 	kickOutbox func()
 	// group queues concurrent ingests for a shared transaction.
 	group grouper
+	// recent holds the identities of events stored lately, a hint for
+	// group commit with several runners (see Ingest); nil otherwise.
+	recent *twogen.Map[identityKey, struct{}]
 }
 
 // Option configures a Router.
@@ -113,6 +121,9 @@ func New(store Store, norm Normalizer, blobs Blobs, cfg Config, opts ...Option) 
 		store: store, norm: norm, blobs: blobs, cfg: cfg,
 		log: slog.Default(), now: func() time.Time { return time.Now().UTC() },
 		kickOutbox: func() {},
+	}
+	if cfg.MaxBatch > 1 && cfg.BatchRunners > 1 {
+		r.recent = twogen.New[identityKey, struct{}](recentSize)
 	}
 	for _, o := range opts {
 		o(r)
