@@ -293,11 +293,16 @@ func testSlowConsumer(t *testing.T, newSource func(testing.TB) Source) {
 		}
 	}
 	t.Logf("slow client cut after %d events", last)
-	// A few more after the cut, fewer than the fast client's queue.
+	// A few more after the cut, fewer than the fast client's queue. Ids
+	// are consecutive, so the fast reader learns where to stop before they
+	// exist: told after, it could have read them all already and wait on.
+	stop.Store(last + 5)
 	for range 5 {
 		last = appendEvent(t, src, "message.created", 0, 0)
 	}
-	stop.Store(last)
+	if last != stop.Load() {
+		t.Fatalf("last id %d, want %d: ids not consecutive", last, stop.Load())
+	}
 	<-fastDone
 	if want := seq(1, last); !slices.Equal(fastIDs, want) {
 		t.Fatalf("fast client got %d events (first difference at %d), want %d", len(fastIDs), firstDiff(fastIDs, want), len(want))
