@@ -128,22 +128,19 @@ func (r *Router) commitBatch(ctx context.Context, batch []*ingestJob) {
 		r.ingestAlone(ctx, batch[0])
 		return
 	}
-	several := r.cfg.BatchRunners > 1
-	apart := r.commitShared(ctx, batch, func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error) {
-		return r.ingestBatch(ctx, tx, jobs, several, evs)
-	})
-	for _, j := range apart {
+	for _, j := range r.commitShared(ctx, batch) {
 		go r.ingestAlone(ctx, j)
 	}
 }
 
-// commitShared runs write over jobs in one transaction, then appends the
-// log events it collected. On an event's failure the transaction runs
-// again without it, and the event alone afterwards; a failure of the whole
-// write runs every event alone, unless the database is unavailable, which
-// fails them all. It finishes every job except those write left to a
+// commitShared ingests jobs in one transaction, then appends the log
+// events they caused. On an event's failure the transaction runs again
+// without it, and the event alone afterwards; a failure of the whole batch
+// runs every event alone, unless the database is unavailable, which fails
+// them all. It finishes every job except those the batch left to a
 // transaction of their own, which it returns.
-func (r *Router) commitShared(ctx context.Context, jobs []*ingestJob, write func(tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error)) (apart []*ingestJob) {
+func (r *Router) commitShared(ctx context.Context, jobs []*ingestJob) (apart []*ingestJob) {
+	several := r.cfg.BatchRunners > 1
 	var alone []*ingestJob
 	for len(jobs) > 0 {
 		failed, failErr := -1, error(nil)
@@ -151,7 +148,7 @@ func (r *Router) commitShared(ctx context.Context, jobs []*ingestJob, write func
 			// The store may run this again after a conflict: start over.
 			failed, failErr = -1, nil
 			var evs pending
-			if i, err := write(tx, jobs, &evs); err != nil {
+			if i, err := r.ingestBatch(ctx, tx, jobs, several, &evs); err != nil {
 				if i < 0 {
 					return err
 				}
