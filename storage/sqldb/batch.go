@@ -66,29 +66,22 @@ func (q *queries) FindOpenDialogs(ctx context.Context, threads []storage.Thread)
 func (q *queries) TouchDialogs(ctx context.Context, touches []storage.DialogTouch) error {
 	return chunks(len(touches), func(lo, hi int) error {
 		var a args
-		var at, unread strings.Builder
 		ids := make([]int64, 0, hi-lo)
+		at := make([]int64, 0, hi-lo)
+		unread := make([]int, 0, hi-lo)
 		for _, t := range touches[lo:hi] {
-			id := a.add(t.ID)
-			at.WriteString(" WHEN " + id + " THEN CAST(" + a.add(ms(t.At)) + " AS BIGINT)")
-			unread.WriteString(" WHEN " + id + " THEN CAST(" + a.add(t.Unread) + " AS INTEGER)")
-			ids = append(ids, t.ID)
+			ids, at, unread = append(ids, t.ID), append(at, ms(t.At)), append(unread, t.Unread)
 		}
-		// CASE instead of UPDATE ... FROM (VALUES ...): one form both
-		// engines run; the casts give PostgreSQL the parameters' types.
-		newAt := "(CASE id" + at.String() + " END)"
-		res, err := q.ex.ExecContext(ctx, `UPDATE dialogs SET
+		newAt := caseByID(&a, ids, at, "BIGINT")
+		n, err := q.exec(ctx, "touch dialogs", `UPDATE dialogs SET
 			last_message_at = CASE WHEN last_message_at < `+newAt+` THEN `+newAt+` ELSE last_message_at END,
 			updated_at = `+newAt+`,
-			unread = unread + (CASE id`+unread.String()+` END)
+			unread = unread + `+caseByID(&a, ids, unread, "INTEGER")+`
 			WHERE id IN (`+in(&a, ids)+`)`, a...)
-		if err != nil {
-			return q.wrap("touch dialogs", err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n != int64(len(ids)) {
+		if err == nil && n != int64(len(ids)) {
 			return notFound("touch dialogs")
 		}
-		return nil
+		return err
 	})
 }
 
@@ -100,7 +93,7 @@ func (q *queries) InsertMessages(ctx context.Context, msgs []*storage.Message) (
 	err := q.atomic(ctx, func(q *queries) error {
 		return chunks(len(msgs), func(lo, hi int) error {
 			var a args
-			var rows strings.Builder
+			rows := make([]string, 0, hi-lo)
 			byKey := make(map[storage.MessageKey]int, hi-lo)
 			for i := lo; i < hi; i++ {
 				m := msgs[i]
@@ -112,13 +105,8 @@ func (q *queries) InsertMessages(ctx context.Context, msgs []*storage.Message) (
 					return errf(op, "meta: %w", err)
 				}
 				m.CreatedAt = orNow(m.CreatedAt)
-				if i > lo {
-					rows.WriteString(", ")
-				}
-				rows.WriteString("(" + strings.Join([]string{a.add(m.DialogID), a.add(m.ClientID), a.add(m.Channel),
-					a.add(m.ExternalID), a.add(m.Direction), a.add(m.AuthorID), a.add(m.Subject), a.add(m.Text),
-					a.add(m.HTML), a.add(m.Status), a.add(m.Error), a.add(meta), a.add(m.Automated),
-					a.add(ms(m.CreatedAt))}, ", ") + ")")
+				rows = append(rows, a.row(m.DialogID, m.ClientID, m.Channel, m.ExternalID, m.Direction, m.AuthorID,
+					m.Subject, m.Text, m.HTML, m.Status, m.Error, meta, m.Automated, ms(m.CreatedAt)))
 				byKey[storage.MessageKey{Channel: m.Channel, ExternalID: m.ExternalID}] = i
 			}
 			type ref struct {
@@ -128,7 +116,7 @@ func (q *queries) InsertMessages(ctx context.Context, msgs []*storage.Message) (
 			}
 			got, err := list(ctx, q, op, `INSERT INTO messages (dialog_id, client_id, channel, external_id,
 				direction, author_id, subject, body_text, body_html, status, error, meta, automated, created_at)
-				VALUES `+rows.String()+` ON CONFLICT (channel, external_id) DO NOTHING RETURNING id, channel, external_id`,
+				VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (channel, external_id) DO NOTHING RETURNING id, channel, external_id`,
 				a, func(r scanner) (ref, error) {
 					var x ref
 					return x, r.Scan(&x.id, &x.channel, &x.external)

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,59 +16,53 @@ import (
 // identities, name keys, candidates and dialogs, each kind in one
 // statement per chunk.
 
-// insertReturningIDs runs a multi-row INSERT ... RETURNING id and hands
-// the ids out in the order of the VALUES rows. The rows take their ids from
-// the table's sequence in that order, so the ids sorted ascending are the
-// rows' ids in order, whatever order RETURNING lists them in and whatever
-// other writers take from the sequence meanwhile.
-func (q *queries) insertReturningIDs(ctx context.Context, op, query string, a args, n int) ([]int64, error) {
-	got, err := list(ctx, q, op, query, a, scanInt64)
-	if err != nil {
-		return nil, err
-	}
-	if len(got) != n {
-		return nil, errf(op, "inserted %d rows of %d", len(got), n)
-	}
-	slices.Sort(got)
-	return got, nil
-}
-
-// CreateClients inserts the clients and sets their ids.
-func (q *queries) CreateClients(ctx context.Context, cs []*storage.Client) error {
-	const op = "create clients"
+// insertWithIDs inserts items with one multi-row INSERT per chunk (head
+// is "INSERT INTO table (columns)", values an item's row) and gives each
+// item the id its row got. The rows take their ids from the table's
+// sequence in VALUES order, so the ids sorted ascending are the rows' ids
+// in order, whatever order RETURNING lists them in and whatever other
+// writers take from the sequence meanwhile.
+func insertWithIDs[T any](ctx context.Context, q *queries, op, head string, items []T, values func(T) []any, setID func(T, int64)) error {
 	return q.atomic(ctx, func(q *queries) error {
-		return chunks(len(cs), func(lo, hi int) error {
+		return chunks(len(items), func(lo, hi int) error {
 			var a args
 			rows := make([]string, 0, hi-lo)
-			for _, c := range cs[lo:hi] {
-				prepareClient(c)
-				rows = append(rows, "("+strings.Join([]string{a.add(c.Kind), a.add(c.Name), a.add(searchText(c.Name)),
-					a.add(c.CompanyID), a.add(c.OwnerID), a.add(c.MergedInto), a.add(ms(c.CreatedAt)),
-					a.add(ms(c.UpdatedAt))}, ", ")+")")
+			for _, it := range items[lo:hi] {
+				rows = append(rows, a.row(values(it)...))
 			}
-			ids, err := q.insertReturningIDs(ctx, op, `INSERT INTO clients (kind, name, search_text, company_id,
-				owner_id, merged_into, created_at, updated_at) VALUES `+strings.Join(rows, ", ")+` RETURNING id`, a, hi-lo)
+			ids, err := list(ctx, q, op, head+` VALUES `+strings.Join(rows, ", ")+` RETURNING id`, a, scanInt64)
 			if err != nil {
 				return err
 			}
-			for i, c := range cs[lo:hi] {
-				c.ID = ids[i]
+			if len(ids) != hi-lo {
+				return errf(op, "inserted %d rows of %d", len(ids), hi-lo)
+			}
+			slices.Sort(ids)
+			for i, it := range items[lo:hi] {
+				setID(it, ids[i])
 			}
 			return nil
 		})
 	})
 }
 
+// CreateClients inserts the clients and sets their ids.
+func (q *queries) CreateClients(ctx context.Context, cs []*storage.Client) error {
+	return insertWithIDs(ctx, q, "create clients", `INSERT INTO clients (`+clientInsertCols+`)`, cs,
+		func(c *storage.Client) []any { prepareClient(c); return clientValues(c) },
+		func(c *storage.Client, id int64) { c.ID = id })
+}
+
 // SetClientOwners sets the owners of clients, by client id.
 func (q *queries) SetClientOwners(ctx context.Context, owners map[int64]int64, at time.Time) error {
-	ids := sortedKeys(owners)
+	ids := slices.Sorted(maps.Keys(owners))
 	return chunks(len(ids), func(lo, hi int) error {
 		var a args
-		var set strings.Builder
+		vals := make([]int64, 0, hi-lo)
 		for _, id := range ids[lo:hi] {
-			set.WriteString(" WHEN " + a.add(id) + " THEN CAST(" + a.add(owners[id]) + " AS BIGINT)")
+			vals = append(vals, owners[id])
 		}
-		n, err := q.exec(ctx, "set client owners", `UPDATE clients SET owner_id = (CASE id`+set.String()+` END),
+		n, err := q.exec(ctx, "set client owners", `UPDATE clients SET owner_id = `+caseByID(&a, ids[lo:hi], vals, "BIGINT")+`,
 			updated_at = `+a.add(ms(orNow(at)))+` WHERE id IN (`+in(&a, ids[lo:hi])+`)`, a...)
 		if err == nil && n != int64(hi-lo) {
 			return notFound("set client owners")
@@ -104,8 +99,8 @@ func (q *queries) AddIdentities(ctx context.Context, ids []storage.Identity) ([]
 					continue // the first of a value wins, as with AddIdentity
 				}
 				at[k] = i
-				rows = append(rows, "("+strings.Join([]string{a.add(id.Kind), a.add(id.Value), a.add(id.ClientID),
-					a.add(id.Weak), a.add(emailDomain(id.Kind, id.Value)), a.add(ms(orNow(id.CreatedAt)))}, ", ")+")")
+				rows = append(rows, a.row(id.Kind, id.Value, id.ClientID, id.Weak, emailDomain(id.Kind, id.Value),
+					ms(orNow(id.CreatedAt))))
 			}
 			got, err := list(ctx, q, op, `INSERT INTO identities (kind, value, client_id, weak, domain, created_at)
 				VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (kind, value) DO NOTHING RETURNING kind, value`, a,
@@ -173,7 +168,7 @@ func (q *queries) AddNameKeys(ctx context.Context, keys []storage.NameKey) error
 		var a args
 		rows := make([]string, 0, hi-lo)
 		for _, k := range keys[lo:hi] {
-			rows = append(rows, "("+a.add(k.Key)+", "+a.add(k.ClientID)+")")
+			rows = append(rows, a.row(k.Key, k.ClientID))
 		}
 		_, err := q.exec(ctx, "add name keys", `INSERT INTO name_keys (name_key, client_id) VALUES `+
 			strings.Join(rows, ", ")+` ON CONFLICT (name_key, client_id) DO NOTHING`, a...)
@@ -209,8 +204,7 @@ func (q *queries) AddCandidates(ctx context.Context, cs []*storage.Candidate) ([
 					c.Status = storage.CandidateOpen
 				}
 				c.CreatedAt = orNow(c.CreatedAt)
-				rows = append(rows, "("+strings.Join([]string{a.add(c.ClientA), a.add(c.ClientB), a.add(c.Reason),
-					a.add(c.Score), a.add(c.Status), a.add(ms(c.CreatedAt))}, ", ")+")")
+				rows = append(rows, a.row(c.ClientA, c.ClientB, c.Reason, c.Score, c.Status, ms(c.CreatedAt)))
 			}
 			got, err := list(ctx, q, op, `INSERT INTO duplicate_candidates (client_a, client_b, reason, score, status, created_at)
 				VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (client_a, client_b) DO NOTHING RETURNING `+candidateCols,
@@ -228,58 +222,27 @@ func (q *queries) AddCandidates(ctx context.Context, cs []*storage.Candidate) ([
 // CreateDialogs inserts the dialogs and sets their ids, with CreateDialog's
 // defaults.
 func (q *queries) CreateDialogs(ctx context.Context, ds []*storage.Dialog) error {
-	const op = "create dialogs"
-	return q.atomic(ctx, func(q *queries) error {
-		return chunks(len(ds), func(lo, hi int) error {
-			var a args
-			rows := make([]string, 0, hi-lo)
-			for _, d := range ds[lo:hi] {
-				prepareDialog(d)
-				rows = append(rows, "("+strings.Join([]string{a.add(d.ClientID), a.add(d.Channel), a.add(d.ThreadKey),
-					a.add(d.Subject), a.add(d.Status), a.add(d.TeamID), a.add(d.AssigneeID), a.add(d.ReservedFor),
-					a.add(ms(d.ReservedUntil)), a.add(ms(d.SLADueAt)), a.add(ms(d.FirstResponseAt)), a.add(d.Unread),
-					a.add(ms(d.LastMessageAt)), a.add(ms(d.QueuedAt)), a.add(ms(d.ClosedAt)), a.add(ms(d.CreatedAt)),
-					a.add(ms(d.UpdatedAt))}, ", ")+")")
-			}
-			ids, err := q.insertReturningIDs(ctx, op, `INSERT INTO dialogs (`+dialogInsertCols+`) VALUES `+
-				strings.Join(rows, ", ")+` RETURNING id`, a, hi-lo)
-			if err != nil {
-				return err
-			}
-			for i, d := range ds[lo:hi] {
-				d.ID = ids[i]
-			}
-			return nil
-		})
-	})
+	return insertWithIDs(ctx, q, "create dialogs", `INSERT INTO dialogs (`+dialogInsertCols+`)`, ds,
+		func(d *storage.Dialog) []any { prepareDialog(d); return dialogValues(d) },
+		func(d *storage.Dialog, id int64) { d.ID = id })
 }
 
 // AddManagerLoads raises managers' load by the given counts and sets
-// their last assignment time.
+// their last assignment time. Rows are written in id order, as
+// LockManagers locks them.
 func (q *queries) AddManagerLoads(ctx context.Context, adds map[int64]int, at time.Time) error {
-	ids := sortedKeys(adds)
+	ids := slices.Sorted(maps.Keys(adds))
 	return chunks(len(ids), func(lo, hi int) error {
 		var a args
-		var by strings.Builder
+		vals := make([]int, 0, hi-lo)
 		for _, id := range ids[lo:hi] {
-			by.WriteString(" WHEN " + a.add(id) + " THEN CAST(" + a.add(adds[id]) + " AS INTEGER)")
+			vals = append(vals, adds[id])
 		}
-		n, err := q.exec(ctx, "add manager loads", `UPDATE managers SET load = load + (CASE id`+by.String()+` END),
+		n, err := q.exec(ctx, "add manager loads", `UPDATE managers SET load = load + `+caseByID(&a, ids[lo:hi], vals, "INTEGER")+`,
 			last_assigned_at = `+a.add(ms(orNow(at)))+` WHERE id IN (`+in(&a, ids[lo:hi])+`)`, a...)
 		if err == nil && n != int64(hi-lo) {
 			return notFound("add manager loads")
 		}
 		return err
 	})
-}
-
-// sortedKeys returns m's keys in ascending order: rows are written in id
-// order, as LockManagers locks them.
-func sortedKeys[V any](m map[int64]V) []int64 {
-	ids := make([]int64, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }

@@ -24,11 +24,17 @@ func searchText(name string) string { return strings.ToLower(name) }
 // CreateClient inserts c and sets its id. An empty kind is a person.
 func (q *queries) CreateClient(ctx context.Context, c *storage.Client) error {
 	prepareClient(c)
-	err := q.ex.QueryRowContext(ctx, `INSERT INTO clients (kind, name, search_text, company_id, owner_id,
-		merged_into, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		c.Kind, c.Name, searchText(c.Name), c.CompanyID, c.OwnerID, c.MergedInto,
-		ms(c.CreatedAt), ms(c.UpdatedAt)).Scan(&c.ID)
+	var a args
+	err := q.ex.QueryRowContext(ctx, `INSERT INTO clients (`+clientInsertCols+`) VALUES `+a.row(clientValues(c)...)+
+		` RETURNING id`, a...).Scan(&c.ID)
 	return q.wrap("create client", err)
+}
+
+const clientInsertCols = `kind, name, search_text, company_id, owner_id, merged_into, created_at, updated_at`
+
+// clientValues are a client's values for clientInsertCols.
+func clientValues(c *storage.Client) []any {
+	return []any{c.Kind, c.Name, searchText(c.Name), c.CompanyID, c.OwnerID, c.MergedInto, ms(c.CreatedAt), ms(c.UpdatedAt)}
 }
 
 // prepareClient fills a new client's defaults.

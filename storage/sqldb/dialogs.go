@@ -32,17 +32,22 @@ const queuedCond = `assignee_id = 0 AND status <> 'closed'`
 // queue at creation unless QueuedAt says otherwise.
 func (q *queries) CreateDialog(ctx context.Context, d *storage.Dialog) error {
 	prepareDialog(d)
-	err := q.ex.QueryRowContext(ctx, `INSERT INTO dialogs (`+dialogInsertCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
-		d.ClientID, d.Channel, d.ThreadKey, d.Subject, d.Status, d.TeamID, d.AssigneeID, d.ReservedFor,
-		ms(d.ReservedUntil), ms(d.SLADueAt), ms(d.FirstResponseAt), d.Unread, ms(d.LastMessageAt),
-		ms(d.QueuedAt), ms(d.ClosedAt), ms(d.CreatedAt), ms(d.UpdatedAt)).Scan(&d.ID)
+	var a args
+	err := q.ex.QueryRowContext(ctx, `INSERT INTO dialogs (`+dialogInsertCols+`) VALUES `+a.row(dialogValues(d)...)+
+		` RETURNING id`, a...).Scan(&d.ID)
 	return q.wrap("create dialog", err)
 }
 
 const dialogInsertCols = `client_id, channel, thread_key, subject, status, team_id, assignee_id,
 	reserved_for, reserved_until, sla_due_at, first_response_at, unread, last_message_at, queued_at,
 	closed_at, created_at, updated_at`
+
+// dialogValues are a dialog's values for dialogInsertCols.
+func dialogValues(d *storage.Dialog) []any {
+	return []any{d.ClientID, d.Channel, d.ThreadKey, d.Subject, d.Status, d.TeamID, d.AssigneeID, d.ReservedFor,
+		ms(d.ReservedUntil), ms(d.SLADueAt), ms(d.FirstResponseAt), d.Unread, ms(d.LastMessageAt),
+		ms(d.QueuedAt), ms(d.ClosedAt), ms(d.CreatedAt), ms(d.UpdatedAt)}
+}
 
 // prepareDialog fills a new dialog's defaults.
 func prepareDialog(d *storage.Dialog) {

@@ -156,6 +156,24 @@ func in[T any](a *args, vs []T) string {
 	return strings.Join(ph, ", ")
 }
 
+// row appends vs and returns their placeholders as one parenthesized row
+// of a VALUES list.
+func (a *args) row(vs ...any) string { return "(" + in(a, vs) + ")" }
+
+// caseByID appends ids and their values and returns an expression giving,
+// for a row's id, its value as sqlType: "(CASE id WHEN $1 THEN CAST($2 AS
+// BIGINT) ... END)". A CASE rather than UPDATE ... FROM (VALUES ...) is one
+// form both engines run; the casts give PostgreSQL the parameters' types.
+func caseByID[V any](a *args, ids []int64, vals []V, sqlType string) string {
+	var b strings.Builder
+	b.WriteString("(CASE id")
+	for i, id := range ids {
+		b.WriteString(" WHEN " + a.add(id) + " THEN CAST(" + a.add(vals[i]) + " AS " + sqlType + ")")
+	}
+	b.WriteString(" END)")
+	return b.String()
+}
+
 // where joins conditions into a WHERE clause ("" when there are none).
 func where(conds []string) string {
 	if len(conds) == 0 {
