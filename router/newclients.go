@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/switchboard-hub/switchboard/channels"
@@ -37,7 +38,8 @@ func mayBeNew(j *ingestJob) bool {
 // write failed.
 func (r *Router) writeNew(ctx context.Context, tx storage.Queries, jobs []*ingestJob, evs *pending) (int, error) {
 	now := r.now()
-	w := &newWrite{jobs: jobs, clients: make([]*storage.Client, len(jobs)), logs: make([]pending, len(jobs))}
+	w := &newWrite{jobs: jobs, clients: make([]*storage.Client, len(jobs)), keys: make([][]string, len(jobs)),
+		logs: make([]pending, len(jobs))}
 
 	for i, j := range jobs {
 		c := newClient(j.ev, now)
@@ -51,6 +53,10 @@ func (r *Router) writeNew(ctx context.Context, tx storage.Queries, jobs []*inges
 	var keys []storage.NameKey
 	for i, j := range jobs {
 		c := w.clients[i]
+		w.keys[i] = identity.NameKeys(c.Name)
+		for _, k := range w.keys[i] {
+			keys = append(keys, storage.NameKey{ClientID: c.ID, Key: k})
+		}
 		for _, id := range j.ids {
 			id.ClientID, id.CreatedAt = c.ID, now
 			ids, owner = append(ids, id), append(owner, i)
@@ -59,7 +65,6 @@ func (r *Router) writeNew(ctx context.Context, tx storage.Queries, jobs []*inges
 			id.ClientID, id.CreatedAt, id.Weak = c.ID, now, true
 			ids, owner = append(ids, id), append(owner, i)
 		}
-		keys = append(keys, nameKeys(*c)...)
 		w.logs[i].add(clientEvent(event.ClientUpdated, *c, now))
 	}
 	added, err := tx.AddIdentities(ctx, ids)
@@ -77,7 +82,7 @@ func (r *Router) writeNew(ctx context.Context, tx storage.Queries, jobs []*inges
 			return -1, err
 		}
 	}
-	if err := r.newCandidates(ctx, tx, w, keys, now); err != nil {
+	if err := r.newCandidates(ctx, tx, w, now); err != nil {
 		return -1, err
 	}
 
@@ -110,11 +115,13 @@ func (r *Router) writeNew(ctx context.Context, tx storage.Queries, jobs []*inges
 	return -1, nil
 }
 
-// newWrite is the state of one writeNew: the events, their new clients,
-// and each event's log events in the order ingestEvent would append them.
+// newWrite is the state of one writeNew: the events, their new clients
+// and the clients' name keys, and each event's log events in the order
+// ingestEvent would append them.
 type newWrite struct {
 	jobs    []*ingestJob
 	clients []*storage.Client
+	keys    [][]string
 	logs    []pending
 }
 
@@ -123,7 +130,7 @@ type newWrite struct {
 // or a name key, scored and ranked alike. Among the batch's own clients a
 // client is compared only with those created before it, as if they had
 // come one by one.
-func (r *Router) newCandidates(ctx context.Context, tx storage.Queries, w *newWrite, keys []storage.NameKey, now time.Time) error {
+func (r *Router) newCandidates(ctx context.Context, tx storage.Queries, w *newWrite, now time.Time) error {
 	matchers := make([]*matcher, len(w.jobs))
 	byDomain := map[string][]int64{}
 	for i, j := range w.jobs {
@@ -143,19 +150,24 @@ func (r *Router) newCandidates(ctx context.Context, tx storage.Queries, w *newWr
 			m.sameDomain(domain, others)
 		}
 	}
-	if len(keys) > 0 {
-		all := make([]string, len(keys))
-		for k, key := range keys {
-			all[k] = key.Key
-		}
+	if all := slices.Concat(w.keys...); len(all) > 0 {
 		byKey, err := tx.NameKeyClients(ctx, all, r.cfg.CandidateScan)
 		if err != nil {
 			return err
 		}
-		for i, c := range w.clients {
-			for _, k := range identity.NameKeys(c.Name) {
-				matchers[i].similarNames(byKey[k])
+		for i, keys := range w.keys {
+			// A client found under several of the keys is scored once.
+			var others []storage.Client
+			seen := map[int64]bool{}
+			for _, k := range keys {
+				for _, o := range byKey[k] {
+					if !seen[o.ID] {
+						seen[o.ID] = true
+						others = append(others, o)
+					}
+				}
 			}
+			matchers[i].similarNames(others)
 		}
 	}
 
@@ -201,21 +213,19 @@ func (w *newWrite) isNew(id int64) bool {
 // where distribute would give them, and logs their creation and
 // assignment or queueing.
 func (r *Router) newDialogs(ctx context.Context, tx storage.Queries, w *newWrite, now time.Time) ([]*storage.Dialog, error) {
-	teams := map[string]storage.Team{}
+	byName := map[string]storage.Team{}
+	teams := make([]storage.Team, len(w.jobs))
 	ds := make([]*storage.Dialog, len(w.jobs))
 	for i, j := range w.jobs {
-		name := j.ev.Team
-		if name == "" {
-			name = r.cfg.DefaultTeam
-		}
-		t, ok := teams[name]
+		t, ok := byName[r.teamName(j.ev)]
 		if !ok {
 			var err error
 			if t, err = r.teamFor(ctx, tx, j.ev); err != nil {
 				return nil, err
 			}
-			teams[name] = t
+			byName[r.teamName(j.ev)] = t
 		}
+		teams[i] = t
 		d := newDialog(j.ev, w.clients[i].ID, t.ID, now)
 		ds[i] = &d
 	}
@@ -247,8 +257,9 @@ func (r *Router) newDialogs(ctx context.Context, tx storage.Queries, w *newWrite
 // distribute would one by one, and writes the managers' loads and the
 // clients' owners; a dialog nobody can take stays queued, with the reason
 // in queued. A new client has no owner to wait for, so it is the team's
-// strategy among its online members with free capacity.
-func (r *Router) assignNew(ctx context.Context, tx storage.Queries, w *newWrite, ds []*storage.Dialog, teams map[string]storage.Team, now time.Time) ([]string, error) {
+// strategy among its online members with free capacity. teams[i] is
+// ds[i]'s team.
+func (r *Router) assignNew(ctx context.Context, tx storage.Queries, w *newWrite, ds []*storage.Dialog, teams []storage.Team, now time.Time) ([]string, error) {
 	queued := make([]string, len(ds))
 	type teamWork struct {
 		team    storage.Team
@@ -263,12 +274,7 @@ func (r *Router) assignNew(ctx context.Context, tx storage.Queries, w *newWrite,
 		}
 		tw, ok := byID[d.TeamID]
 		if !ok {
-			tw = &teamWork{}
-			for _, t := range teams {
-				if t.ID == d.TeamID {
-					tw.team = t
-				}
-			}
+			tw = &teamWork{team: teams[i]}
 			byID[d.TeamID] = tw
 			work = append(work, tw)
 		}

@@ -106,10 +106,7 @@ func (r *Router) continueDialog(ctx context.Context, tx storage.Queries, d stora
 // teamFor returns the team an event's channel names, or the default team;
 // a zero team (id 0) is the shared queue of all managers.
 func (r *Router) teamFor(ctx context.Context, tx storage.Queries, ev channels.InboundEvent) (storage.Team, error) {
-	name := ev.Team
-	if name == "" {
-		name = r.cfg.DefaultTeam
-	}
+	name := r.teamName(ev)
 	if name == "" {
 		return storage.Team{}, nil
 	}
@@ -119,4 +116,13 @@ func (r *Router) teamFor(ctx context.Context, tx storage.Queries, ev channels.In
 		return storage.Team{}, nil
 	}
 	return t, err
+}
+
+// teamName is the name of the team an event's dialog goes to: the one its
+// channel names, else the default team ("" for the shared queue).
+func (r *Router) teamName(ev channels.InboundEvent) string {
+	if ev.Team != "" {
+		return ev.Team
+	}
+	return r.cfg.DefaultTeam
 }
