@@ -121,8 +121,13 @@ func TestMetrics(t *testing.T) {
 	}
 	w.now = clock.Now
 	start(t, w)
-	waitFor(t, "rows settled", func() bool {
-		return hasStatus(st, ok.ID, storage.OutboxSent)() && hasStatus(st, bad.ID, storage.OutboxFailed)()
+	// The counters move just after the commit that settles a row, so wait
+	// for both, not for the rows alone.
+	waitFor(t, "rows settled and counted", func() bool {
+		c := gather(t, reg)
+		return hasStatus(st, ok.ID, storage.OutboxSent)() && hasStatus(st, bad.ID, storage.OutboxFailed)() &&
+			c[`switchboard_outbox_sent_total{channel="api:shop"}`] == 1 &&
+			c[`switchboard_outbox_failed_total{channel="api:shop"}`] == 1
 	})
 	reg.MustRegister(NewBacklogCollector(backlogFunc(func(context.Context) (map[storage.OutboxStatus]int, error) {
 		return map[storage.OutboxStatus]int{storage.OutboxPending: 3}, nil
