@@ -7,16 +7,20 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboard-hub/switchboard/storage/sqldb"
 )
 
 // listener LISTENs on the event channel on a connection of its own and
 // feeds every announced id to signal, so a commit on any replica wakes the
-// event stream on all of them.
+// event stream on all of them. A change to teams, announced on the same
+// channel, goes to teamsChanged.
 type listener struct {
-	cfg     *pgx.ConnConfig
-	channel string
-	signal  func(id int64)
-	done    chan struct{}
+	cfg          *pgx.ConnConfig
+	channel      string
+	signal       func(id int64)
+	teamsChanged func()
+	done         chan struct{}
 }
 
 // Reconnect delays after the listening connection fails.
@@ -28,7 +32,8 @@ const (
 // run listens until ctx ends, reconnecting with backoff. Notifications sent
 // while it was disconnected are lost, so after each (re)connect it signals
 // the newest stored event id: readers then poll the log, which is the
-// truth, and catch up on whatever the notifications missed.
+// truth, and catch up on whatever the notifications missed. For the same
+// reason it reports teams changed.
 func (l *listener) run(ctx context.Context) {
 	defer close(l.done)
 	wait := listenRetryMin
@@ -68,6 +73,7 @@ func (l *listener) listen(ctx context.Context, connected func()) error {
 		return err
 	}
 	connected()
+	l.teamsChanged()
 	var newest int64
 	// Fails harmlessly before the first migration created the table.
 	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&newest); err == nil && newest > 0 {
@@ -77,6 +83,10 @@ func (l *listener) listen(ctx context.Context, connected func()) error {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Payload == sqldb.TeamsChangedPayload {
+			l.teamsChanged()
+			continue
 		}
 		id, err := strconv.ParseInt(n.Payload, 10, 64)
 		if err != nil {

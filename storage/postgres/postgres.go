@@ -91,7 +91,7 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 		func() error { pool.Close(); return nil },
 		func() error { counters.Close(); counterPool.Close(); return nil },
 	)
-	l.signal = db.Signal
+	l.signal, l.teamsChanged = db.Signal, db.TeamsChanged
 	go l.run(lctx)
 	return db, nil
 }

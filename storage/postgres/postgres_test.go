@@ -97,6 +97,84 @@ func TestListenerReconnects(t *testing.T) {
 	waitNotify(t, b, e2.ID)
 }
 
+// A replica that cached teams hears of another's change to them, and after
+// its listener reconnects forgets what it may have missed meanwhile.
+func TestTeamChangesAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	c := testCtx(t)
+	url := storetest.PostgresURL(t)
+	a, b := storetest.OpenPostgres(t, url), storetest.OpenPostgres(t, url)
+	time.Sleep(200 * time.Millisecond) // let b's listener connect
+
+	team := storage.Team{Name: "Sales", CreatedAt: time.Now()}
+	if err := a.CreateTeam(c, &team); err != nil {
+		t.Fatal(err)
+	}
+	m := storage.Manager{Login: "m", Name: "M", Role: storage.RoleAgent, Capacity: 1, CreatedAt: time.Now()}
+	if err := a.CreateManager(c, &m); err != nil {
+		t.Fatal(err)
+	}
+	// b reads both, so it has them cached.
+	if _, err := b.GetTeam(c, team.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ManagerTeams(c, m.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	team.Name = "Sales B2B"
+	if err := a.UpdateTeam(c, team); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddTeamMember(c, team.ID, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitTeam(t, b, team.ID, "Sales B2B")
+	waitFor(t, "b sees the membership", func() bool {
+		ids, err := b.ManagerTeams(c, m.ID)
+		return err == nil && len(ids) == 1 && ids[0] == team.ID
+	})
+
+	// A change that announces nothing (plain SQL), then the listeners'
+	// connections killed: on reconnect b forgets its teams.
+	conn, err := pgx.Connect(c, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(c)
+	if _, err := conn.Exec(c, `UPDATE teams SET name = 'Renamed by hand' WHERE id = $1`, team.ID); err != nil {
+		t.Fatal(err)
+	}
+	var schema string
+	if err := conn.QueryRow(c, `SELECT current_schema()`).Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(c, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+		postgres.Channel(schema)); err != nil {
+		t.Fatal(err)
+	}
+	waitTeam(t, b, team.ID, "Renamed by hand")
+}
+
+func waitTeam(t *testing.T, s storage.Store, id int64, name string) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("team %d named %q", id, name), func() bool {
+		got, err := s.GetTeam(context.Background(), id)
+		return err == nil && got.Name == name
+	})
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // An advisory lock held by one replica is refused to another until it is
 // released.
 func TestLockAcrossReplicas(t *testing.T) {

@@ -35,6 +35,9 @@ type DB struct {
 	notifyMu sync.Mutex
 	newest   int64
 
+	// teams caches teams and memberships; see teamCache.
+	teams *teamCache
+
 	// locks holds the names taken through the in-process Locker.
 	locksMu sync.Mutex
 	locks   map[string]struct{}
@@ -55,6 +58,7 @@ func New(db *sql.DB, d Dialect, closers ...func() error) *DB {
 		sql:     db,
 		dialect: d,
 		notify:  make(chan int64, 1),
+		teams:   newTeamCache(),
 		locks:   map[string]struct{}{},
 		closers: closers,
 	}
@@ -111,6 +115,16 @@ func (s *DB) Signal(id int64) {
 	}
 	s.notify <- s.newest
 }
+
+// TeamsChangedPayload is the notification payload, on the event channel,
+// of a committed change to teams or memberships.
+const TeamsChangedPayload = "teams"
+
+// TeamsChanged reports that teams or memberships may have changed outside
+// this process: the store forgets what it cached of them. An engine's
+// cross-replica listener calls it when it hears TeamsChangedPayload and
+// when it reconnects, since it may have missed one meanwhile.
+func (s *DB) TeamsChanged() { s.teams.invalidate() }
 
 // TryLock takes a named lock. PostgreSQL uses an advisory lock held by a
 // dedicated session, so it is exclusive across replicas; the embedded

@@ -34,6 +34,10 @@ var _ storage.Queries = (*queries)(nil)
 type txState struct {
 	// lastEvent is the newest event id appended in the transaction.
 	lastEvent int64
+	// teamsChanged is set when the transaction wrote teams or memberships:
+	// its own reads of them then bypass the cache, and the cache is
+	// emptied at commit.
+	teamsChanged bool
 }
 
 // atomic runs fn in the current transaction, or in a new one when q is not

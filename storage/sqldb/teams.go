@@ -36,21 +36,65 @@ func (q *queries) CreateTeam(ctx context.Context, t *storage.Team) error {
 	}
 	t.SLA, t.OwnerWait = t.SLA.Truncate(time.Second), t.OwnerWait.Truncate(time.Second)
 	t.CreatedAt = orNow(t.CreatedAt)
-	err := q.ex.QueryRowContext(ctx, `INSERT INTO teams (name, strategy, sla_seconds, owner_wait_seconds,
-		hours, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		t.Name, t.Strategy, int64(t.SLA/time.Second), int64(t.OwnerWait/time.Second), string(t.Hours),
-		ms(t.CreatedAt)).Scan(&t.ID)
-	return q.wrap("create team", err)
+	return q.changeTeams(ctx, func(q *queries) error {
+		err := q.ex.QueryRowContext(ctx, `INSERT INTO teams (name, strategy, sla_seconds, owner_wait_seconds,
+			hours, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			t.Name, t.Strategy, int64(t.SLA/time.Second), int64(t.OwnerWait/time.Second), string(t.Hours),
+			ms(t.CreatedAt)).Scan(&t.ID)
+		return q.wrap("create team", err)
+	})
 }
+
+// changeTeams runs fn, a write to teams or memberships, in a transaction
+// that announces the change: other replicas hear of it at commit through
+// the notification channel, and this process empties its team cache then.
+func (q *queries) changeTeams(ctx context.Context, fn func(q *queries) error) error {
+	return q.atomic(ctx, func(q *queries) error {
+		if err := fn(q); err != nil {
+			return err
+		}
+		q.tx.teamsChanged = true
+		if ch := q.db.dialect.NotifyChannel; ch != "" {
+			if _, err := q.exec(ctx, "announce team change", `SELECT pg_notify($1, $2)`, ch, TeamsChangedPayload); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// cachedTeams reports whether reads of teams may come from the cache: not
+// in a transaction that changed them itself.
+func (q *queries) cachedTeams() bool { return q.tx == nil || !q.tx.teamsChanged }
 
 // GetTeam returns a team by id.
 func (q *queries) GetTeam(ctx context.Context, id int64) (storage.Team, error) {
-	return one(ctx, q, "get team", `SELECT `+teamCols+` FROM teams WHERE id = $1`, []any{id}, scanTeam)
+	if q.cachedTeams() {
+		if t, ok := q.db.teams.team(id); ok {
+			return t, nil
+		}
+	}
+	return q.readTeam(ctx, "get team", `SELECT `+teamCols+` FROM teams WHERE id = $1`, id)
 }
 
 // GetTeamByName returns a team by name.
 func (q *queries) GetTeamByName(ctx context.Context, name string) (storage.Team, error) {
-	return one(ctx, q, "get team by name", `SELECT `+teamCols+` FROM teams WHERE name = $1`, []any{name}, scanTeam)
+	if q.cachedTeams() {
+		if t, ok := q.db.teams.teamByName(name); ok {
+			return t, nil
+		}
+	}
+	return q.readTeam(ctx, "get team by name", `SELECT `+teamCols+` FROM teams WHERE name = $1`, name)
+}
+
+// readTeam reads one team from the database and caches it.
+func (q *queries) readTeam(ctx context.Context, op, query string, key any) (storage.Team, error) {
+	gen := q.db.teams.generation()
+	t, err := one(ctx, q, op, query, []any{key}, scanTeam)
+	if err == nil && q.cachedTeams() {
+		q.db.teams.putTeam(gen, t)
+	}
+	return t, err
 }
 
 // ListTeams lists all teams ordered by id.
@@ -60,31 +104,39 @@ func (q *queries) ListTeams(ctx context.Context) ([]storage.Team, error) {
 
 // UpdateTeam writes name, strategy, SLA, owner wait and hours.
 func (q *queries) UpdateTeam(ctx context.Context, t storage.Team) error {
-	return q.execOne(ctx, "update team", `UPDATE teams SET name = $2, strategy = $3, sla_seconds = $4,
-		owner_wait_seconds = $5, hours = $6 WHERE id = $1`,
-		t.ID, t.Name, t.Strategy, int64(t.SLA/time.Second), int64(t.OwnerWait/time.Second), string(t.Hours))
+	return q.changeTeams(ctx, func(q *queries) error {
+		return q.execOne(ctx, "update team", `UPDATE teams SET name = $2, strategy = $3, sla_seconds = $4,
+			owner_wait_seconds = $5, hours = $6 WHERE id = $1`,
+			t.ID, t.Name, t.Strategy, int64(t.SLA/time.Second), int64(t.OwnerWait/time.Second), string(t.Hours))
+	})
 }
 
 // DeleteTeam deletes a team and its memberships. Its dialogs keep the
 // stale team id; the router moves them when it next touches them.
 func (q *queries) DeleteTeam(ctx context.Context, id int64) error {
-	return q.execOne(ctx, "delete team", `DELETE FROM teams WHERE id = $1`, id)
+	return q.changeTeams(ctx, func(q *queries) error {
+		return q.execOne(ctx, "delete team", `DELETE FROM teams WHERE id = $1`, id)
+	})
 }
 
 // AddTeamMember adds a manager to a team; adding a member twice is not an
 // error. A missing team or manager is storage.ErrNotFound.
 func (q *queries) AddTeamMember(ctx context.Context, teamID, managerID int64) error {
-	_, err := q.exec(ctx, "add team member", `INSERT INTO team_members (team_id, manager_id) VALUES ($1, $2)
-		ON CONFLICT (team_id, manager_id) DO NOTHING`, teamID, managerID)
-	return err
+	return q.changeTeams(ctx, func(q *queries) error {
+		_, err := q.exec(ctx, "add team member", `INSERT INTO team_members (team_id, manager_id) VALUES ($1, $2)
+			ON CONFLICT (team_id, manager_id) DO NOTHING`, teamID, managerID)
+		return err
+	})
 }
 
 // RemoveTeamMember removes a manager from a team; removing a non-member is
 // not an error.
 func (q *queries) RemoveTeamMember(ctx context.Context, teamID, managerID int64) error {
-	_, err := q.exec(ctx, "remove team member", `DELETE FROM team_members WHERE team_id = $1 AND manager_id = $2`,
-		teamID, managerID)
-	return err
+	return q.changeTeams(ctx, func(q *queries) error {
+		_, err := q.exec(ctx, "remove team member", `DELETE FROM team_members WHERE team_id = $1 AND manager_id = $2`,
+			teamID, managerID)
+		return err
+	})
 }
 
 // TeamMembers lists the team's managers ordered by id.
@@ -96,8 +148,18 @@ func (q *queries) TeamMembers(ctx context.Context, teamID int64) ([]storage.Mana
 
 // ManagerTeams lists the ids of a manager's teams in ascending order.
 func (q *queries) ManagerTeams(ctx context.Context, managerID int64) ([]int64, error) {
-	return list(ctx, q, "manager teams", `SELECT team_id FROM team_members WHERE manager_id = $1 ORDER BY team_id`,
+	if q.cachedTeams() {
+		if ids, ok := q.db.teams.managerTeams(managerID); ok {
+			return ids, nil
+		}
+	}
+	gen := q.db.teams.generation()
+	ids, err := list(ctx, q, "manager teams", `SELECT team_id FROM team_members WHERE manager_id = $1 ORDER BY team_id`,
 		[]any{managerID}, scanInt64)
+	if err == nil && q.cachedTeams() {
+		q.db.teams.putManagerTeams(gen, managerID, ids)
+	}
+	return ids, err
 }
 
 func scanInt64(r scanner) (int64, error) {

@@ -54,6 +54,9 @@ func (s *DB) tx(ctx context.Context, fn func(tx storage.Queries) error) (err err
 	if err := sqlTx.Commit(); err != nil {
 		return s.wrap("commit", err)
 	}
+	if q.tx.teamsChanged {
+		s.teams.invalidate()
+	}
 	if q.tx.lastEvent > 0 {
 		s.Signal(q.tx.lastEvent)
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 var teamTests = []test{
 	{"TeamRoundTrip", testTeamRoundTrip},
 	{"TeamMembers", testTeamMembers},
+	{"TeamReadsFollowChanges", testTeamReadsFollowChanges},
 }
 
 func testTeamRoundTrip(t *testing.T, s storage.Store) {
@@ -111,4 +113,64 @@ func testTeamMembers(t *testing.T, s storage.Store) {
 
 	ok(t, s.DeleteTeam(c, b.ID))
 	eq(t, "membership goes with the team", must(s.ManagerTeams(c, m1.ID))(t), []int64(nil))
+}
+
+// Teams and memberships are read far more often than written, and a store
+// may keep them; every read still sees every committed change, and a
+// transaction sees its own.
+func testTeamReadsFollowChanges(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	tm := newTeam(t, s, "Sales")
+	m := newManager(t, s, "m", 1)
+	// Read each way first, so a store that keeps them has them.
+	eq(t, "by name", must(s.GetTeamByName(c, "Sales"))(t).ID, tm.ID)
+	eq(t, "by id", must(s.GetTeam(c, tm.ID))(t).Name, "Sales")
+	eq(t, "no teams yet", len(must(s.ManagerTeams(c, m.ID))(t)), 0)
+
+	renamed := must(s.GetTeam(c, tm.ID))(t)
+	renamed.Name, renamed.Strategy = "Sales B2B", storage.LeastLoaded
+	ok(t, s.UpdateTeam(c, renamed))
+	_, err := s.GetTeamByName(c, "Sales")
+	wantErr(t, "old name after rename", err, storage.ErrNotFound)
+	eq(t, "new name", must(s.GetTeamByName(c, "Sales B2B"))(t), renamed)
+	eq(t, "by id after rename", must(s.GetTeam(c, tm.ID))(t), renamed)
+
+	ok(t, s.AddTeamMember(c, tm.ID, m.ID))
+	teams := must(s.ManagerTeams(c, m.ID))(t)
+	eq(t, "teams after join", teams, []int64{tm.ID})
+	_ = append(teams[:0], -1) // a caller scribbling on its slice
+	eq(t, "teams read again", must(s.ManagerTeams(c, m.ID))(t), []int64{tm.ID})
+
+	// A transaction reads its own uncommitted changes; rolled back, they
+	// leave no trace in later reads.
+	errRollback := errors.New("roll back")
+	err = s.Tx(c, func(tx storage.Queries) error {
+		moved := renamed
+		moved.Name = "Moved"
+		if err := tx.UpdateTeam(c, moved); err != nil {
+			return err
+		}
+		if err := tx.RemoveTeamMember(c, tm.ID, m.ID); err != nil {
+			return err
+		}
+		eq(t, "own rename by id", must(tx.GetTeam(c, tm.ID))(t).Name, "Moved")
+		eq(t, "own rename by name", must(tx.GetTeamByName(c, "Moved"))(t).ID, tm.ID)
+		eq(t, "own leave", len(must(tx.ManagerTeams(c, m.ID))(t)), 0)
+		return errRollback
+	})
+	wantErr(t, "rolled back", err, errRollback)
+	eq(t, "by id after rollback", must(s.GetTeam(c, tm.ID))(t), renamed)
+	_, err = s.GetTeamByName(c, "Moved")
+	wantErr(t, "rolled-back name", err, storage.ErrNotFound)
+	eq(t, "teams after rollback", must(s.ManagerTeams(c, m.ID))(t), []int64{tm.ID})
+
+	ok(t, s.RemoveTeamMember(c, tm.ID, m.ID))
+	eq(t, "teams after leave", len(must(s.ManagerTeams(c, m.ID))(t)), 0)
+	ok(t, s.AddTeamMember(c, tm.ID, m.ID))
+	ok(t, s.DeleteTeam(c, tm.ID))
+	_, err = s.GetTeam(c, tm.ID)
+	wantErr(t, "deleted by id", err, storage.ErrNotFound)
+	_, err = s.GetTeamByName(c, "Sales B2B")
+	wantErr(t, "deleted by name", err, storage.ErrNotFound)
+	eq(t, "membership gone with the team", len(must(s.ManagerTeams(c, m.ID))(t)), 0)
 }
