@@ -31,7 +31,7 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 	}
 
 	if d.ReservedFor != 0 && now.Before(d.ReservedUntil) {
-		m, err := tx.GetManager(ctx, d.ReservedFor)
+		m, err := manager(ctx, tx, members, d.ReservedFor)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return d, err
 		}
@@ -44,7 +44,7 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 	}
 
 	if c.OwnerID != 0 && c.OwnerID != exclude {
-		owner, err := tx.GetManager(ctx, c.OwnerID)
+		owner, err := manager(ctx, tx, members, c.OwnerID)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return d, err
 		}
@@ -127,6 +127,17 @@ func (r *Router) redistribute(ctx context.Context, tx storage.Queries, d storage
 		return d, err
 	}
 	return r.distribute(ctx, tx, d, c, nil, exclude, now, evs)
+}
+
+// manager returns manager id, from the team's members just read when it is
+// one of them (an owner usually is), else from the store.
+func manager(ctx context.Context, tx storage.Queries, members []storage.Manager, id int64) (storage.Manager, error) {
+	for _, m := range members {
+		if m.ID == id {
+			return m, nil
+		}
+	}
+	return tx.GetManager(ctx, id)
 }
 
 // available is the cheap pre-check; ReserveCapacity is the real one.
