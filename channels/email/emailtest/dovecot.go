@@ -92,7 +92,6 @@ func StartDovecotWith(t testing.TB, o DovecotOptions) *Dovecot {
 		users = []User{{Name: "sales", Password: "secret"}}
 	}
 	dir := t.TempDir()
-	port := freePort(t)
 	u, err := user.Current()
 	if err != nil {
 		t.Fatalf("dovecot: current user: %v", err)
@@ -108,8 +107,8 @@ func StartDovecotWith(t testing.TB, o DovecotOptions) *Dovecot {
 		mu := unprivileged()
 		mailUID, mailGID = mu.Uid, mu.Gid
 	}
-	s := &Dovecot{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, users: map[string]string{}}
-	sslConf, imaps := "ssl = no", "port = 0"
+	s := &Dovecot{Dir: dir, users: map[string]string{}}
+	sslConf := "ssl = no"
 	if o.TLS != nil {
 		// Copies inside dir, which is made traversable below, readable by
 		// whichever account Dovecot's processes read them as.
@@ -117,9 +116,6 @@ func StartDovecotWith(t testing.TB, o DovecotOptions) *Dovecot {
 		copyFile(t, o.TLS.CertFile, certPath)
 		copyFile(t, o.TLS.KeyFile, keyPath)
 		sslConf = fmt.Sprintf("ssl = yes\nssl_cert = <%s\nssl_key = <%s\nssl_min_protocol = TLSv1.2", certPath, keyPath)
-		tlsPort := freePort(t)
-		s.TLSAddr = fmt.Sprintf("127.0.0.1:%d", tlsPort)
-		imaps = fmt.Sprintf("address = 127.0.0.1\n    port = %d\n    ssl = yes", tlsPort)
 	}
 
 	capsConf := ""
@@ -135,7 +131,8 @@ func StartDovecotWith(t testing.TB, o DovecotOptions) *Dovecot {
 		fmt.Fprintf(&passwd, "%s:{PLAIN}%s:::::%s/home/%s\n", usr.Name, usr.Password, dir, usr.Name)
 	}
 	writeFile(t, filepath.Join(dir, "passwd"), passwd.String())
-	conf := fmt.Sprintf(`
+	confFor := func(port int, imaps string) string {
+		return fmt.Sprintf(`
 protocols = imap
 listen = 127.0.0.1
 base_dir = %[1]s/run
@@ -185,8 +182,8 @@ namespace inbox {
   }
 }
 `, dir, u.Username, g.Name, mailUID, mailGID, port, loginUser(u.Username), sslConf, imaps, capsConf)
+	}
 	confPath := filepath.Join(dir, "dovecot.conf")
-	writeFile(t, confPath, conf)
 	for _, d := range []string{"run", "state", "mail", "home"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			t.Fatal(err)
@@ -204,6 +201,33 @@ namespace inbox {
 	for d := dir; d != filepath.Dir(d) && strings.HasPrefix(d, os.TempDir()) && d != os.TempDir(); d = filepath.Dir(d) {
 		_ = os.Chmod(d, 0o755)
 	}
+	// A port found free may be taken by another test's server before
+	// Dovecot binds it; that start is retried on other ports.
+	for attempt := 1; ; attempt++ {
+		ports := freePorts(t, 2)
+		s.Addr = fmt.Sprintf("127.0.0.1:%d", ports[0])
+		imaps := "port = 0"
+		if o.TLS != nil {
+			s.TLSAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
+			imaps = fmt.Sprintf("address = 127.0.0.1\n    port = %d\n    ssl = yes", ports[1])
+		}
+		writeFile(t, confPath, confFor(ports[0], imaps))
+		err := s.start(t, bin, confPath)
+		if err == nil {
+			return s
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "Address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("dovecot: retrying on other ports: %v", err)
+	}
+}
+
+// start runs Dovecot on the configuration at confPath, stopping it when
+// the test ends, and waits for its ports. It returns an error when Dovecot
+// exits first, with its output.
+func (s *Dovecot) start(t testing.TB, bin, confPath string) error {
+	t.Helper()
 	cmd := exec.Command(bin, "-F", "-c", confPath)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -216,20 +240,24 @@ namespace inbox {
 		_ = cmd.Process.Kill()
 		<-done
 		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
+			log, _ := os.ReadFile(filepath.Join(s.Dir, "dovecot.log"))
 			t.Logf("dovecot log:\n%s%s", out.String(), log)
 		}
 	})
-	s.waitPort(t, s.Addr, done, &out)
-	if s.TLSAddr != "" {
-		s.waitPort(t, s.TLSAddr, done, &out)
+	for _, addr := range []string{s.Addr, s.TLSAddr} {
+		if addr == "" {
+			continue
+		}
+		if err := s.waitPort(t, addr, done, &out); err != nil {
+			return err
+		}
 	}
-	return s
+	return nil
 }
 
-// waitPort waits until addr accepts connections, failing the test if
-// Dovecot exits or 15 seconds pass first.
-func (s *Dovecot) waitPort(t testing.TB, addr string, done <-chan struct{}, out *bytes.Buffer) {
+// waitPort waits until addr accepts connections. Dovecot exiting first is
+// an error carrying its output and log; 15 seconds passing fails the test.
+func (s *Dovecot) waitPort(t testing.TB, addr string, done <-chan struct{}, out *bytes.Buffer) error {
 	t.Helper()
 	dir := s.Dir
 	deadline := time.Now().Add(15 * time.Second)
@@ -237,12 +265,12 @@ func (s *Dovecot) waitPort(t testing.TB, addr string, done <-chan struct{}, out 
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			break
+			return nil
 		}
 		select {
 		case <-done:
 			log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-			t.Fatalf("dovecot: exited early: %s\n%s", out.String(), log)
+			return fmt.Errorf("dovecot: exited early: %s\n%s", out.String(), log)
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -388,14 +416,20 @@ func loginUser(current string) string {
 	return "nobody"
 }
 
-func freePort(t testing.TB) int {
+// freePorts returns n distinct loopback ports free at the moment: each is
+// held until all are picked, so the kernel cannot hand out one twice.
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("dovecot: free port: %v", err)
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("dovecot: free port: %v", err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 func copyFile(t testing.TB, from, to string) {
