@@ -151,14 +151,30 @@ func (r *Router) requeue(ctx context.Context, tx storage.Queries, d storage.Dial
 	return d, nil
 }
 
+// Guard decides, on a dialog as an action's transaction reads it, whether
+// the action may go ahead; its error is the action's. An authorization
+// checked here holds for the very row the action changes, and the dialog
+// is read once. A nil Guard lets every action through.
+type Guard func(storage.Dialog) error
+
+func (g Guard) check(d storage.Dialog) error {
+	if g == nil {
+		return nil
+	}
+	return g(d)
+}
+
 // Close closes a dialog and frees its manager's capacity, which at once
 // goes to the oldest dialog waiting in the manager's queues.
-func (r *Router) Close(ctx context.Context, dialogID int64) (storage.Dialog, error) {
+func (r *Router) Close(ctx context.Context, dialogID int64, guard Guard) (storage.Dialog, error) {
 	var out storage.Dialog
 	err := r.retryTx(ctx, func(tx storage.Queries) error {
 		now := r.now()
 		d, err := tx.GetDialog(ctx, dialogID)
 		if err != nil {
+			return err
+		}
+		if err := guard.check(d); err != nil {
 			return err
 		}
 		if d.Status == storage.DialogClosed {
@@ -185,12 +201,15 @@ func (r *Router) Close(ctx context.Context, dialogID int64) (storage.Dialog, err
 
 // Reopen reopens a closed dialog: back to its manager if they can take it,
 // else to distribution.
-func (r *Router) Reopen(ctx context.Context, dialogID int64) (storage.Dialog, error) {
+func (r *Router) Reopen(ctx context.Context, dialogID int64, guard Guard) (storage.Dialog, error) {
 	var out storage.Dialog
 	err := r.retryTx(ctx, func(tx storage.Queries) error {
 		now := r.now()
 		d, err := tx.GetDialog(ctx, dialogID)
 		if err != nil {
+			return err
+		}
+		if err := guard.check(d); err != nil {
 			return err
 		}
 		if d.Status != storage.DialogClosed {

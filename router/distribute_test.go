@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -41,7 +42,7 @@ func TestCapacityQueueAndHandOff(t *testing.T) {
 			t.Fatalf("queued = %v, want the last dialog %d", queued, rcs[6])
 		}
 
-		closed, err := e.r.Close(e.ctx, rcs[0])
+		closed, err := e.r.Close(e.ctx, rcs[0], nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +56,7 @@ func TestCapacityQueueAndHandOff(t *testing.T) {
 
 		// The returning client of the closed dialog comes back to its owner.
 		owner := closed.AssigneeID
-		e.r.Close(e.ctx, rcs[3])
+		e.r.Close(e.ctx, rcs[3], nil)
 		ev := msg("email:sales", "ret-1", "", phone("+79120000000"))
 		ev.Team = "sales"
 		back := e.ingest(ev)
@@ -82,7 +83,7 @@ func TestOwnerWaitThenTeam(t *testing.T) {
 			// Round-robin from an empty cursor starts with the lowest id.
 			t.Fatalf("first dialog went to %d", got)
 		}
-		e.r.Close(e.ctx, first.DialogID)
+		e.r.Close(e.ctx, first.DialogID, nil)
 		if _, err := e.r.SetPresence(e.ctx, owner.ID, storage.Offline); err != nil {
 			t.Fatal(err)
 		}
@@ -207,10 +208,10 @@ func TestTakeTransferReopen(t *testing.T) {
 		if e.load(b.ID) != 0 {
 			t.Fatalf("load of b after transfer to team = %d", e.load(b.ID))
 		}
-		if _, err := e.r.Close(e.ctx, rc.DialogID); err != nil {
+		if _, err := e.r.Close(e.ctx, rc.DialogID, nil); err != nil {
 			t.Fatal(err)
 		}
-		d, err := e.r.Reopen(e.ctx, rc.DialogID)
+		d, err := e.r.Reopen(e.ctx, rc.DialogID, nil)
 		if err != nil || d.Status != storage.DialogOpen {
 			t.Fatalf("reopen = %+v, %v", d, err)
 		}
@@ -382,4 +383,52 @@ func crossing(e *env, move func(dialogID, to, teamID int64) error) {
 			t.Errorf("manager %s: load %d, %d open dialogs, want %d", m.Login, got, len(ds), n)
 		}
 	}
+}
+
+// A guard judges the dialog as the action's transaction reads it: a
+// manager who lost the dialog to a transfer since they last saw it cannot
+// close or reopen it, and a refused action changes nothing.
+func TestGuardSeesTheDialogTheActionChanges(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, router.Config{}, func(e *env) {
+		m1, m2 := e.manager("m1", 2, storage.Online), e.manager("m2", 2, storage.Online)
+		e.team("sales", storage.RoundRobin, 0, m1, m2)
+		ev := msg("api:shop", "g1", "Guarded", phone("+79125550101"))
+		ev.Team = "sales"
+		id := e.ingest(ev).DialogID
+		if got := e.dialog(id).AssigneeID; got != m1.ID {
+			t.Fatalf("dialog went to %d, want m1", got)
+		}
+		if _, err := e.r.Transfer(e.ctx, id, m2.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		errNotYours := errors.New("not yours")
+		var seen storage.Dialog
+		onlyM1 := func(d storage.Dialog) error {
+			seen = d
+			if d.AssigneeID != m1.ID {
+				return errNotYours
+			}
+			return nil
+		}
+		if _, err := e.r.Close(e.ctx, id, onlyM1); !errors.Is(err, errNotYours) {
+			t.Fatalf("close by the former assignee: err = %v, want the guard's", err)
+		}
+		if seen.ID != id || seen.AssigneeID != m2.ID {
+			t.Fatalf("guard saw %+v, want the dialog assigned to m2", seen)
+		}
+		if d := e.dialog(id); d.Status == storage.DialogClosed || e.load(m2.ID) != 1 {
+			t.Fatalf("refused close changed things: status %s, m2 load %d", d.Status, e.load(m2.ID))
+		}
+
+		if _, err := e.r.Close(e.ctx, id, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.r.Reopen(e.ctx, id, onlyM1); !errors.Is(err, errNotYours) {
+			t.Fatalf("reopen by the former assignee: err = %v, want the guard's", err)
+		}
+		if d := e.dialog(id); d.Status != storage.DialogClosed || e.load(m2.ID) != 0 {
+			t.Fatalf("refused reopen changed things: status %s, m2 load %d", d.Status, e.load(m2.ID))
+		}
+	})
 }

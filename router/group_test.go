@@ -346,7 +346,7 @@ func testFastPath(t *testing.T, e *groupEnv) {
 	a := ingest(ev("a0", "+79000000001", "Анна Смирнова"))
 	b := ingest(ev("b0", "+79000000002", "Борис Петров"))
 	c := ingest(ev("c0", "+79000000003", "Вера Орлова"))
-	if _, err := e.r.Close(ctx, c.DialogID); err != nil {
+	if _, err := e.r.Close(ctx, c.DialogID, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, before, err := e.st.EventBounds(ctx)

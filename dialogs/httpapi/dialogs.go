@@ -287,15 +287,22 @@ func (s *Server) reopen(w http.ResponseWriter, r *http.Request, p auth.Principal
 	return s.act(w, r, p, s.router.Reopen)
 }
 
-func (s *Server) act(w http.ResponseWriter, r *http.Request, p auth.Principal, fn func(ctx context.Context, id int64) (storage.Dialog, error)) error {
-	d, err := s.loadDialog(r, p)
+// act runs a router action on the dialog in the path, checking the
+// caller's rights on the dialog as the action's transaction reads it.
+func (s *Server) act(w http.ResponseWriter, r *http.Request, p auth.Principal, fn func(ctx context.Context, id int64, guard router.Guard) (storage.Dialog, error)) error {
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if !canAct(p, d) {
-		return errForbidden("only the assignee or a supervisor may change this dialog")
-	}
-	d, err = fn(r.Context(), d.ID)
+	d, err := fn(r.Context(), id, func(d storage.Dialog) error {
+		if !canSee(p, d) {
+			return errNotFound("dialog not found")
+		}
+		if !canAct(p, d) {
+			return errForbidden("only the assignee or a supervisor may change this dialog")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -135,7 +135,7 @@ func (f *fixture) seed() {
 	f.queueB = f.dialog(f.ingest("queueB", "Support", "+79120000004", false))
 	f.teamBDialog = f.take(f.ingest("teamB", "Support", "+79120000005", false), f.agentB)
 	closed := f.take(f.ingest("closed", "Sales", "+79120000006", false), f.agent)
-	if f.closed, err = f.router.Close(ctx, closed.ID); err != nil {
+	if f.closed, err = f.router.Close(ctx, closed.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	msgs, err := st.ListMessages(ctx, f.mine.ID, 0, 10)

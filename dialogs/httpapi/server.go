@@ -19,8 +19,8 @@ import (
 type Router interface {
 	Take(ctx context.Context, dialogID, managerID int64) (storage.Dialog, error)
 	Transfer(ctx context.Context, dialogID, toManager, toTeam int64) (storage.Dialog, error)
-	Close(ctx context.Context, dialogID int64) (storage.Dialog, error)
-	Reopen(ctx context.Context, dialogID int64) (storage.Dialog, error)
+	Close(ctx context.Context, dialogID int64, guard router.Guard) (storage.Dialog, error)
+	Reopen(ctx context.Context, dialogID int64, guard router.Guard) (storage.Dialog, error)
 	Reply(ctx context.Context, rep router.Reply) (storage.Message, error)
 	Merge(ctx context.Context, loser, survivor, actor int64) (storage.Client, error)
 	MergeCandidate(ctx context.Context, candidateID, actor int64) (storage.Client, error)
