@@ -248,7 +248,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case newest := <-notify:
-			if newest <= h.pos.Load() {
+			if newest <= h.pos.Load() || h.sendRecent() {
 				continue
 			}
 		case <-poll.C:
@@ -257,9 +257,44 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 }
 
+// RecentSource is an EventSource that also keeps the events its own
+// process committed last, as storage/sqldb's store does. Woken by a
+// commit, the hub sends them from there and reads the log only for what it
+// does not hold: events of another replica, or from before it.
+type RecentSource interface {
+	// RecentEventsAfter returns the events after id after, up to n, when
+	// it holds every one up to the newest committed it knows of; ok is
+	// false when it does not.
+	RecentEventsAfter(after int64, n int) (events []storage.Event, ok bool)
+}
+
+// sendRecent broadcasts the events after pos from the source's recent
+// commits, reporting false when it does not hold them all (the rest is
+// then read from the log).
+func (h *Hub) sendRecent() bool {
+	rs, ok := h.cfg.Source.(RecentSource)
+	if !ok {
+		return false
+	}
+	for {
+		events, ok := rs.RecentEventsAfter(h.pos.Load(), h.cfg.ReplayPage)
+		if !ok {
+			return false
+		}
+		h.m.recentSends.Inc()
+		for _, e := range events {
+			h.broadcast(e)
+		}
+		if len(events) < h.cfg.ReplayPage {
+			return true
+		}
+	}
+}
+
 // catchUp reads and broadcasts every event after pos, a page at a time.
 func (h *Hub) catchUp(ctx context.Context) {
 	for {
+		h.m.logReads.Inc()
 		events, err := h.cfg.Source.EventsAfter(ctx, h.pos.Load(), h.cfg.ReplayPage)
 		if err != nil {
 			if ctx.Err() == nil {

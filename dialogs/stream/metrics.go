@@ -15,9 +15,12 @@ type metrics struct {
 	replayed      prometheus.Counter
 	resets        prometheus.Counter
 	readErrors    prometheus.Counter
+	recentSends   prometheus.Counter
+	logReads      prometheus.Counter
 	broadcast     prometheus.Histogram
 	eventLag      prometheus.Histogram
 	rejectedConns *prometheus.CounterVec
+	reads         *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -47,6 +50,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: ns, Subsystem: sub, Name: "log_read_errors_total",
 			Help: "Failed reads of the event log by the hub's reader.",
 		}),
+		reads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "hub_reads_total",
+			Help: "Pages of new events the hub's reader took, by source: recent (this process's own commits, no read) or log (a read of the event log).",
+		}, []string{"source"}),
 		broadcast: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "broadcast_duration_seconds",
 			Help:    "Time to serialize one event and queue it to every connection.",
@@ -62,11 +69,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Connection attempts refused before the upgrade, by reason.",
 		}, []string{"reason"}),
 	}
+	m.recentSends, m.logReads = m.reads.WithLabelValues("recent"), m.reads.WithLabelValues("log")
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.connections, m.framesSent, m.slowCloses, m.replayed,
-		m.resets, m.readErrors, m.broadcast, m.eventLag, m.rejectedConns} {
+		m.resets, m.readErrors, m.broadcast, m.eventLag, m.rejectedConns, m.reads} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("stream: register metrics: %w", err)
 		}

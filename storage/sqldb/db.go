@@ -37,6 +37,9 @@ type DB struct {
 
 	// teams caches teams and memberships; see teamCache.
 	teams *teamCache
+	// recent keeps the events this process committed last; see
+	// RecentEventsAfter.
+	recent recentEvents
 
 	// locks holds the names taken through the in-process Locker.
 	locksMu sync.Mutex

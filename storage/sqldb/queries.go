@@ -34,6 +34,9 @@ var _ storage.Queries = (*queries)(nil)
 type txState struct {
 	// lastEvent is the newest event id appended in the transaction.
 	lastEvent int64
+	// events are the events appended, as the log holds them, kept for
+	// RecentEventsAfter once the transaction commits.
+	events []storage.Event
 	// teamsChanged is set when the transaction wrote teams or memberships:
 	// its own reads of them then bypass the cache, and the cache is
 	// emptied at commit.

@@ -58,6 +58,8 @@ func (s *DB) tx(ctx context.Context, fn func(tx storage.Queries) error) (err err
 		s.teams.invalidate()
 	}
 	if q.tx.lastEvent > 0 {
+		// Kept before the signal, so a reader woken by it finds them.
+		s.recent.add(q.tx.events)
 		s.Signal(q.tx.lastEvent)
 	}
 	return nil

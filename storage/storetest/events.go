@@ -15,6 +15,68 @@ var eventTests = []test{
 	{"EventNotify", testEventNotify},
 	{"CountEvents", testCountEvents},
 	{"AppendEvents", testAppendEvents},
+	{"RecentEvents", testRecentEvents},
+}
+
+// recentSource is what a store offers the event stream besides the log:
+// the events its own process committed last (see stream.RecentSource).
+type recentSource interface {
+	RecentEventsAfter(after int64, n int) ([]storage.Event, bool)
+	Signal(id int64)
+}
+
+// testRecentEvents: the events a store's own transactions committed are
+// handed out exactly as the log holds them, never those of a rolled-back
+// transaction, and only when they cover everything up to the newest event
+// the store has heard of.
+func testRecentEvents(t *testing.T, s storage.Store) {
+	rs, isRecent := s.(recentSource)
+	if !isRecent {
+		t.Fatalf("%T keeps no recent events", s)
+	}
+	c := ctx(t)
+	first := storage.Event{Type: "presence.changed", At: t0.Add(123456 * time.Nanosecond), Data: json.RawMessage(`{"x":1}`)}
+	ok(t, s.AppendEvent(c, &first))
+	errRollback := errors.New("roll back")
+	err := s.Tx(c, func(tx storage.Queries) error {
+		if err := tx.AppendEvents(c, []storage.Event{{Type: "lost", At: t0, Data: json.RawMessage(`{}`)}}); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	wantErr(t, "rolled back", err, errRollback)
+	got, held := rs.RecentEventsAfter(first.ID, 10)
+	eq(t, "after a rollback", [2]any{len(got), held}, [2]any{0, true})
+	batch := []storage.Event{
+		{Type: "dialog.created", At: at(time.Second), Data: json.RawMessage(`{"b":"два"}`), DialogID: 3, ClientID: 7, TeamID: 2},
+		{Type: "dialog.assigned", At: at(2 * time.Second), DialogID: 3, ManagerID: 5},
+		{Type: "message.created", At: at(3 * time.Second), Data: json.RawMessage(`{}`), DialogID: 3},
+	}
+	ok(t, s.Tx(c, func(tx storage.Queries) error {
+		if err := tx.AppendEvents(c, batch[:2]); err != nil {
+			return err
+		}
+		return tx.AppendEvent(c, &batch[2])
+	}))
+	waitNotify(t, s, batch[2].ID)
+
+	before := first.ID - 1
+	fromLog := must(s.EventsAfter(c, before, 10))(t)
+	eq(t, "log", len(fromLog), 4)
+	got, held = rs.RecentEventsAfter(before, 10)
+	eq(t, "held", held, true)
+	eq(t, "as the log holds them", got, fromLog)
+	got, held = rs.RecentEventsAfter(before, 2)
+	eq(t, "a page", [2]any{got, held}, [2]any{fromLog[:2], true})
+	got, held = rs.RecentEventsAfter(batch[2].ID, 10)
+	eq(t, "nothing newer", [2]any{len(got), held}, [2]any{0, true})
+
+	// Committed elsewhere (another replica): not held, so read the log.
+	rs.Signal(batch[2].ID + 1)
+	_, held = rs.RecentEventsAfter(before, 10)
+	eq(t, "with a newer event from elsewhere", held, false)
+	_, held = rs.RecentEventsAfter(batch[2].ID, 10)
+	eq(t, "only the one from elsewhere", held, false)
 }
 
 // testAppendEvents: several events in one call get consecutive ids in
