@@ -8,8 +8,11 @@
 // resume cursor. One reader goroutine per process (Hub.Run) waits on the
 // store's Notify channel, with a slow fallback poll in case a notification
 // is lost, reads the new events once and fans them out to every connection.
-// On PostgreSQL, Notify is fed by LISTEN/NOTIFY, so events committed by one
-// replica reach consoles connected to another with no extra machinery.
+// Events this process committed itself it takes from the store's recent
+// commits (RecentSource) instead of reading them back, when the store holds
+// all of them. On PostgreSQL, Notify is fed by LISTEN/NOTIFY, so events
+// committed by one replica reach consoles connected to another with no
+// extra machinery.
 //
 // # Mounting
 //
