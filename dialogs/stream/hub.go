@@ -268,6 +268,12 @@ type RecentSource interface {
 	RecentEventsAfter(after int64, n int) (events []storage.Event, ok bool)
 }
 
+// recentGapWait is how long the hub waits for the source to hold events
+// it lacks before it reads them from the log. Two transactions committing
+// one after the other can report back in the other order, the earlier one
+// a few microseconds later; events of another replica never come.
+const recentGapWait = 500 * time.Microsecond
+
 // sendRecent broadcasts the events after pos from the source's recent
 // commits, reporting false when it does not hold them all (the rest is
 // then read from the log).
@@ -276,8 +282,14 @@ func (h *Hub) sendRecent() bool {
 	if !ok {
 		return false
 	}
+	waited := false
 	for {
 		events, ok := rs.RecentEventsAfter(h.pos.Load(), h.cfg.ReplayPage)
+		if !ok && !waited {
+			waited = true
+			time.Sleep(recentGapWait)
+			continue
+		}
 		if !ok {
 			return false
 		}
