@@ -387,7 +387,7 @@ func crossing(e *env, move func(dialogID, to, teamID int64) error) {
 
 // A guard judges the dialog as the action's transaction reads it: a
 // manager who lost the dialog to a transfer since they last saw it cannot
-// close or reopen it, and a refused action changes nothing.
+// close, answer or reopen it, and a refused action changes nothing.
 func TestGuardSeesTheDialogTheActionChanges(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, router.Config{}, func(e *env) {
@@ -419,6 +419,16 @@ func TestGuardSeesTheDialogTheActionChanges(t *testing.T) {
 		}
 		if d := e.dialog(id); d.Status == storage.DialogClosed || e.load(m2.ID) != 1 {
 			t.Fatalf("refused close changed things: status %s, m2 load %d", d.Status, e.load(m2.ID))
+		}
+		msgs, err := e.store.ListMessages(e.ctx, id, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.r.Reply(e.ctx, router.Reply{DialogID: id, AuthorID: m1.ID, Text: "late", Guard: onlyM1}); !errors.Is(err, errNotYours) {
+			t.Fatalf("reply by the former assignee: err = %v, want the guard's", err)
+		}
+		if after, err := e.store.ListMessages(e.ctx, id, 0, 100); err != nil || len(after) != len(msgs) {
+			t.Fatalf("refused reply stored a message: %d → %d (%v)", len(msgs), len(after), err)
 		}
 
 		if _, err := e.r.Close(e.ctx, id, nil); err != nil {

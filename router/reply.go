@@ -22,6 +22,9 @@ type Reply struct {
 	HTML     string
 	// Attachments are already in the blob store (Key set).
 	Attachments []storage.Attachment
+	// Guard, if set, decides on the dialog as the reply's transaction reads
+	// it whether the author may answer it.
+	Guard Guard
 }
 
 // threadRefs bounds how many earlier message ids a reply carries for
@@ -39,6 +42,9 @@ func (r *Router) Reply(ctx context.Context, rep Reply) (storage.Message, error) 
 		now := r.now()
 		d, err := tx.GetDialog(ctx, rep.DialogID)
 		if err != nil {
+			return err
+		}
+		if err := rep.Guard.check(d); err != nil {
 			return err
 		}
 		author, err := tx.GetManager(ctx, rep.AuthorID)

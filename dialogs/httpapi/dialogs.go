@@ -212,8 +212,10 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, p auth.Principal)
 			return err
 		}
 	}
+	// Checked again on the dialog the reply's transaction reads: it may
+	// have changed hands since.
 	m, err := s.router.Reply(r.Context(), router.Reply{DialogID: d.ID, AuthorID: p.Manager.ID, Text: req.Text, HTML: req.HTML,
-		Subject: req.Subject, Attachments: messageAttachments(atts)})
+		Subject: req.Subject, Attachments: messageAttachments(atts), Guard: actGuard(p)})
 	if err != nil {
 		return err
 	}
@@ -287,14 +289,10 @@ func (s *Server) reopen(w http.ResponseWriter, r *http.Request, p auth.Principal
 	return s.act(w, r, p, s.router.Reopen)
 }
 
-// act runs a router action on the dialog in the path, checking the
-// caller's rights on the dialog as the action's transaction reads it.
-func (s *Server) act(w http.ResponseWriter, r *http.Request, p auth.Principal, fn func(ctx context.Context, id int64, guard router.Guard) (storage.Dialog, error)) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	d, err := fn(r.Context(), id, func(d storage.Dialog) error {
+// actGuard lets an action through when p may see the dialog and change
+// it, judged on the dialog as the action's transaction reads it.
+func actGuard(p auth.Principal) router.Guard {
+	return func(d storage.Dialog) error {
 		if !canSee(p, d) {
 			return errNotFound("dialog not found")
 		}
@@ -302,7 +300,17 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, p auth.Principal, f
 			return errForbidden("only the assignee or a supervisor may change this dialog")
 		}
 		return nil
-	})
+	}
+}
+
+// act runs a router action on the dialog in the path, checking the
+// caller's rights on the dialog as the action's transaction reads it.
+func (s *Server) act(w http.ResponseWriter, r *http.Request, p auth.Principal, fn func(ctx context.Context, id int64, guard router.Guard) (storage.Dialog, error)) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := fn(r.Context(), id, actGuard(p))
 	if err != nil {
 		return err
 	}
