@@ -57,7 +57,7 @@ func (q *queries) AppendEvent(ctx context.Context, e *storage.Event) error {
 				return q.wrap(op, err)
 			}
 			e.ID = id
-			q.logged(*e)
+			q.noteAppended(*e)
 			return nil
 		}
 		if err := q.ex.QueryRowContext(ctx, `UPDATE event_seq SET last = last + 1 RETURNING last`).Scan(&id); err != nil {
@@ -75,15 +75,15 @@ func (q *queries) AppendEvent(ctx context.Context, e *storage.Event) error {
 			}
 		}
 		e.ID = id
-		q.logged(*e)
+		q.noteAppended(*e)
 		return nil
 	})
 }
 
-// logged notes an appended event in the transaction.
-func (q *queries) logged(e storage.Event) {
+// noteAppended notes an appended event in the transaction.
+func (q *queries) noteAppended(e storage.Event) {
 	q.tx.lastEvent = max(q.tx.lastEvent, e.ID)
-	q.tx.events = append(q.tx.events, logged(e))
+	q.tx.events = append(q.tx.events, asLogged(e))
 }
 
 // AppendEvents appends es in order in one round trip (two on SQLite):
@@ -151,7 +151,7 @@ func (q *queries) AppendEvents(ctx context.Context, es []storage.Event) error {
 		first := last - int64(len(es)) + 1
 		for i := range es {
 			es[i].ID = first + int64(i)
-			q.logged(es[i])
+			q.noteAppended(es[i])
 		}
 		return nil
 	})

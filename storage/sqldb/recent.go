@@ -66,9 +66,9 @@ func (s *DB) RecentEventsAfter(after int64, n int) ([]storage.Event, bool) {
 	return s.recent.after(after, newest, n)
 }
 
-// logged returns e as EventsAfter would read it back: times in stored
+// asLogged returns e as EventsAfter would read it back: times in stored
 // precision and Data a copy of its own.
-func logged(e storage.Event) storage.Event {
+func asLogged(e storage.Event) storage.Event {
 	e.At = norm(e.At)
 	e.Data = rawJSON(string(e.Data))
 	return e
