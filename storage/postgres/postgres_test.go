@@ -46,9 +46,7 @@ func TestChannel(t *testing.T) {
 func TestNotifyAcrossReplicas(t *testing.T) {
 	t.Parallel()
 	c := testCtx(t)
-	url := storetest.PostgresURL(t)
-	a, b := storetest.OpenPostgres(t, url), storetest.OpenPostgres(t, url)
-	time.Sleep(200 * time.Millisecond) // let b's listener connect
+	_, a, b := twoReplicas(t)
 	e := storage.Event{Type: "x", At: time.Now()}
 	if err := a.AppendEvent(c, &e); err != nil {
 		t.Fatal(err)
@@ -61,9 +59,7 @@ func TestNotifyAcrossReplicas(t *testing.T) {
 func TestListenerReconnects(t *testing.T) {
 	t.Parallel()
 	c := testCtx(t)
-	url := storetest.PostgresURL(t)
-	a, b := storetest.OpenPostgres(t, url), storetest.OpenPostgres(t, url)
-	time.Sleep(200 * time.Millisecond)
+	url, a, b := twoReplicas(t)
 
 	conn, err := pgx.Connect(c, url)
 	if err != nil {
@@ -102,9 +98,7 @@ func TestListenerReconnects(t *testing.T) {
 func TestTeamChangesAcrossReplicas(t *testing.T) {
 	t.Parallel()
 	c := testCtx(t)
-	url := storetest.PostgresURL(t)
-	a, b := storetest.OpenPostgres(t, url), storetest.OpenPostgres(t, url)
-	time.Sleep(200 * time.Millisecond) // let b's listener connect
+	url, a, b := twoReplicas(t)
 
 	team := storage.Team{Name: "Sales", CreatedAt: time.Now()}
 	if err := a.CreateTeam(c, &team); err != nil {
@@ -154,6 +148,16 @@ func TestTeamChangesAcrossReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitTeam(t, b, team.ID, "Renamed by hand")
+}
+
+// twoReplicas opens two stores on one fresh schema, as two replicas of the
+// hub, once their listeners have had time to connect.
+func twoReplicas(t *testing.T) (url string, a, b storage.Store) {
+	t.Helper()
+	url = storetest.PostgresURL(t)
+	a, b = storetest.OpenPostgres(t, url), storetest.OpenPostgres(t, url)
+	time.Sleep(200 * time.Millisecond)
+	return url, a, b
 }
 
 func waitTeam(t *testing.T, s storage.Store, id int64, name string) {

@@ -55,17 +55,27 @@ func (q *queries) CreateClients(ctx context.Context, cs []*storage.Client) error
 
 // SetClientOwners sets the owners of clients, by client id.
 func (q *queries) SetClientOwners(ctx context.Context, owners map[int64]int64, at time.Time) error {
-	ids := slices.Sorted(maps.Keys(owners))
+	return updateByID(ctx, q, "set client owners", "clients", owners, "BIGINT",
+		func(byID string) string { return "owner_id = " + byID }, "updated_at", at)
+}
+
+// updateByID writes, in one statement per chunk, every row of table whose
+// id is a key of vals: set gets the per-id CASE of its value, and timeCol
+// is set to at. Rows are written in id order, so writers lock them in one
+// order; a missing id is storage.ErrNotFound.
+func updateByID[V any](ctx context.Context, q *queries, op, table string, vals map[int64]V, sqlType string,
+	set func(byID string) string, timeCol string, at time.Time) error {
+	ids := slices.Sorted(maps.Keys(vals))
 	return chunks(len(ids), func(lo, hi int) error {
 		var a args
-		vals := make([]int64, 0, hi-lo)
+		vs := make([]V, 0, hi-lo)
 		for _, id := range ids[lo:hi] {
-			vals = append(vals, owners[id])
+			vs = append(vs, vals[id])
 		}
-		n, err := q.exec(ctx, "set client owners", `UPDATE clients SET owner_id = `+caseByID(&a, ids[lo:hi], vals, "BIGINT")+`,
-			updated_at = `+a.add(ms(orNow(at)))+` WHERE id IN (`+in(&a, ids[lo:hi])+`)`, a...)
+		n, err := q.exec(ctx, op, `UPDATE `+table+` SET `+set(caseByID(&a, ids[lo:hi], vs, sqlType))+`,
+			`+timeCol+` = `+a.add(ms(orNow(at)))+` WHERE id IN (`+in(&a, ids[lo:hi])+`)`, a...)
 		if err == nil && n != int64(hi-lo) {
-			return notFound("set client owners")
+			return notFound(op)
 		}
 		return err
 	})
@@ -231,18 +241,6 @@ func (q *queries) CreateDialogs(ctx context.Context, ds []*storage.Dialog) error
 // their last assignment time. Rows are written in id order, as
 // LockManagers locks them.
 func (q *queries) AddManagerLoads(ctx context.Context, adds map[int64]int, at time.Time) error {
-	ids := slices.Sorted(maps.Keys(adds))
-	return chunks(len(ids), func(lo, hi int) error {
-		var a args
-		vals := make([]int, 0, hi-lo)
-		for _, id := range ids[lo:hi] {
-			vals = append(vals, adds[id])
-		}
-		n, err := q.exec(ctx, "add manager loads", `UPDATE managers SET load = load + `+caseByID(&a, ids[lo:hi], vals, "INTEGER")+`,
-			last_assigned_at = `+a.add(ms(orNow(at)))+` WHERE id IN (`+in(&a, ids[lo:hi])+`)`, a...)
-		if err == nil && n != int64(hi-lo) {
-			return notFound("add manager loads")
-		}
-		return err
-	})
+	return updateByID(ctx, q, "add manager loads", "managers", adds, "INTEGER",
+		func(byID string) string { return "load = load + " + byID }, "last_assigned_at", at)
 }

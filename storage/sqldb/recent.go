@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/switchboard-hub/switchboard/storage"
@@ -66,10 +67,14 @@ func (s *DB) RecentEventsAfter(after int64, n int) ([]storage.Event, bool) {
 	return s.recent.after(after, newest, n)
 }
 
-// asLogged returns e as EventsAfter would read it back: times in stored
-// precision and Data a copy of its own.
+// asLogged returns e as EventsAfter would read it back: an empty Data is
+// nil, and Data is a copy of its own. (Its time is already in stored
+// precision: the appends normalize it.)
 func asLogged(e storage.Event) storage.Event {
-	e.At = norm(e.At)
-	e.Data = rawJSON(string(e.Data))
+	if len(e.Data) == 0 {
+		e.Data = nil
+	} else {
+		e.Data = bytes.Clone(e.Data)
+	}
 	return e
 }

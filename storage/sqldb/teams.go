@@ -69,32 +69,36 @@ func (q *queries) cachedTeams() bool { return q.tx == nil || !q.tx.teamsChanged 
 
 // GetTeam returns a team by id.
 func (q *queries) GetTeam(ctx context.Context, id int64) (storage.Team, error) {
-	if q.cachedTeams() {
-		if t, ok := q.db.teams.team(id); ok {
-			return t, nil
-		}
-	}
-	return q.readTeam(ctx, "get team", `SELECT `+teamCols+` FROM teams WHERE id = $1`, id)
+	return viaTeamCache(q, func() (storage.Team, bool) { return q.db.teams.team(id) },
+		func() (storage.Team, error) {
+			return one(ctx, q, "get team", `SELECT `+teamCols+` FROM teams WHERE id = $1`, []any{id}, scanTeam)
+		}, q.db.teams.putTeam)
 }
 
 // GetTeamByName returns a team by name.
 func (q *queries) GetTeamByName(ctx context.Context, name string) (storage.Team, error) {
-	if q.cachedTeams() {
-		if t, ok := q.db.teams.teamByName(name); ok {
-			return t, nil
-		}
-	}
-	return q.readTeam(ctx, "get team by name", `SELECT `+teamCols+` FROM teams WHERE name = $1`, name)
+	return viaTeamCache(q, func() (storage.Team, bool) { return q.db.teams.teamByName(name) },
+		func() (storage.Team, error) {
+			return one(ctx, q, "get team by name", `SELECT `+teamCols+` FROM teams WHERE name = $1`, []any{name}, scanTeam)
+		}, q.db.teams.putTeam)
 }
 
-// readTeam reads one team from the database and caches it.
-func (q *queries) readTeam(ctx context.Context, op, query string, key any) (storage.Team, error) {
-	gen := q.db.teams.generation()
-	t, err := one(ctx, q, op, query, []any{key}, scanTeam)
-	if err == nil && q.cachedTeams() {
-		q.db.teams.putTeam(gen, t)
+// viaTeamCache answers a read of teams from the cache when the
+// transaction may use it (see cachedTeams), else reads the database and
+// caches the answer under the generation noted before the read.
+func viaTeamCache[T any](q *queries, cached func() (T, bool), read func() (T, error), put func(gen uint64, v T)) (T, error) {
+	use := q.cachedTeams()
+	if use {
+		if v, ok := cached(); ok {
+			return v, nil
+		}
 	}
-	return t, err
+	gen := q.db.teams.generation()
+	v, err := read()
+	if err == nil && use {
+		put(gen, v)
+	}
+	return v, err
 }
 
 // ListTeams lists all teams ordered by id.
@@ -148,18 +152,12 @@ func (q *queries) TeamMembers(ctx context.Context, teamID int64) ([]storage.Mana
 
 // ManagerTeams lists the ids of a manager's teams in ascending order.
 func (q *queries) ManagerTeams(ctx context.Context, managerID int64) ([]int64, error) {
-	if q.cachedTeams() {
-		if ids, ok := q.db.teams.managerTeams(managerID); ok {
-			return ids, nil
-		}
-	}
-	gen := q.db.teams.generation()
-	ids, err := list(ctx, q, "manager teams", `SELECT team_id FROM team_members WHERE manager_id = $1 ORDER BY team_id`,
-		[]any{managerID}, scanInt64)
-	if err == nil && q.cachedTeams() {
-		q.db.teams.putManagerTeams(gen, managerID, ids)
-	}
-	return ids, err
+	return viaTeamCache(q, func() ([]int64, bool) { return q.db.teams.managerTeams(managerID) },
+		func() ([]int64, error) {
+			return list(ctx, q, "manager teams", `SELECT team_id FROM team_members WHERE manager_id = $1 ORDER BY team_id`,
+				[]any{managerID}, scanInt64)
+		},
+		func(gen uint64, ids []int64) { q.db.teams.putManagerTeams(gen, managerID, ids) })
 }
 
 func scanInt64(r scanner) (int64, error) {
