@@ -67,9 +67,12 @@ func writeConfig(t *testing.T, dir string, cfg daemon.Config) string {
 // runCLI runs one switchboard subcommand to completion.
 func runCLI(t *testing.T, cfgPath string, args ...string) string {
 	t.Helper()
+	// Built before the clock starts: a cold build takes longer than any
+	// subcommand may.
+	bin := binary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), append([]string{"--config", cfgPath}, args...)...)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--config", cfgPath}, args...)...)
 	cmd.Env = cleanEnv()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
