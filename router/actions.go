@@ -191,7 +191,7 @@ func (r *Router) Close(ctx context.Context, dialogID int64, guard Guard) (storag
 		}
 		d.Status, d.ClosedAt = storage.DialogClosed, now
 		out = d
-		return tx.AppendEvent(ctx, ptr(dialogEvent(event.DialogClosed, d, now, dialogData{Dialog: d})))
+		return pending{dialogEvent(event.DialogClosed, d, now, dialogData{Dialog: d})}.flush(ctx, tx)
 	})
 	if err == nil {
 		r.drainAfterRelease(ctx, out.AssigneeID)
@@ -265,5 +265,3 @@ func (r *Router) reopenTx(ctx context.Context, tx storage.Queries, d storage.Dia
 	evs.add(dialogEvent(event.DialogReopened, d, now, dialogData{Dialog: d}))
 	return d, !keep, nil
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -25,8 +25,9 @@ func managerEvent(typ string, managerID int64, d storage.Dialog, at time.Time, d
 	}
 }
 
-// pending collects events during a transaction; they are appended last so
-// the event-id lock is held only for the end of the transaction.
+// pending collects events during a transaction; they are appended last, at
+// commit where the store can, so the event-id lock is held only for the
+// end of the transaction.
 type pending []storage.Event
 
 func (p *pending) add(e storage.Event) { *p = append(*p, e) }
@@ -35,7 +36,7 @@ func (p pending) flush(ctx context.Context, tx storage.Queries) error {
 	if len(p) == 0 {
 		return nil
 	}
-	return tx.AppendEvents(ctx, p)
+	return tx.AppendEventsAtCommit(ctx, p)
 }
 
 func mustJSON(v any) json.RawMessage {

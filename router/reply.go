@@ -114,7 +114,7 @@ func (r *Router) Reply(ctx context.Context, rep Reply) (storage.Message, error) 
 			return err
 		}
 		stored = msg
-		return tx.AppendEvent(ctx, ptr(dialogEvent(event.MessageCreated, d, now, messageData{Message: msg})))
+		return pending{dialogEvent(event.MessageCreated, d, now, messageData{Message: msg})}.flush(ctx, tx)
 	})
 	if err != nil {
 		return storage.Message{}, err

@@ -340,6 +340,11 @@ type EventQueries interface {
 	// AppendEvents appends several events in one round trip, in order, as
 	// AppendEvent would one by one, and sets their ids.
 	AppendEvents(ctx context.Context, es []Event) error
+	// AppendEventsAtCommit appends es as AppendEvents does, but as late as
+	// the engine can: on PostgreSQL with the transaction's COMMIT, in the
+	// same round trip. Their ids are set once the transaction committed;
+	// nothing may be run in the transaction after it.
+	AppendEventsAtCommit(ctx context.Context, es []Event) error
 	// EventsAfter lists up to limit events with id > after, in id order.
 	EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error)
 	// EventBounds returns the oldest and newest event ids kept (0, 0 when

@@ -86,7 +86,7 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 
 	lctx, stop := context.WithCancel(context.Background())
 	l := &listener{cfg: cfg.ConnConfig, channel: channel, done: make(chan struct{})}
-	db := sqldb.New(stdlib.OpenDBFromPool(pool), d,
+	db := sqldb.New(openDB(pool), d,
 		func() error { stop(); <-l.done; return nil },
 		func() error { pool.Close(); return nil },
 		func() error { counters.Close(); counterPool.Close(); return nil },

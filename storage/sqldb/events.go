@@ -99,44 +99,15 @@ func (q *queries) AppendEvents(ctx context.Context, es []storage.Event) error {
 		return q.AppendEvent(ctx, &es[0])
 	}
 	return q.atomic(ctx, func(q *queries) error {
-		pg := q.db.dialect.NotifyChannel != ""
-		// $1 is the count on PostgreSQL and the id before the first on
-		// SQLite; the rows' values follow from $2.
-		args := []any{int64(len(es))}
-		var rows strings.Builder
-		for i := range es {
-			e := &es[i]
-			e.At = orNow(e.At)
-			if i > 0 {
-				rows.WriteString(", ")
-			}
-			fmt.Fprintf(&rows, "(%d", i+1)
-			for j, typ := range []string{"text", "bigint", "text", "bigint", "bigint", "bigint", "bigint"} {
-				fmt.Fprintf(&rows, ", $%d", len(args)+1+j)
-				if pg {
-					// VALUES cannot type its parameters from the columns
-					// they end up in.
-					rows.WriteString("::" + typ)
-				}
-			}
-			rows.WriteString(")")
-			args = append(args, e.Type, ms(e.At), string(e.Data), e.DialogID, e.ClientID, e.TeamID, e.ManagerID)
-		}
 		var last int64
-		if pg {
-			// Ids, rows and the commit-time notification in one statement.
-			args = append(args, q.db.dialect.NotifyChannel)
-			query := `WITH s AS (UPDATE event_seq SET last = last + $1::bigint RETURNING last),
-				v(n, type, at, data, dialog_id, client_id, team_id, manager_id) AS (VALUES ` + rows.String() + `),
-				i AS (INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
-					SELECT s.last - $1::bigint + v.n, v.type, v.at, v.data, v.dialog_id, v.client_id, v.team_id, v.manager_id
-					FROM s, v RETURNING id)
-				SELECT m, pg_notify($` + strconv.Itoa(len(args)) + `::text, m::text) FROM (SELECT MAX(id) AS m FROM i) x`
-			var notified string
-			if err := q.ex.QueryRowContext(ctx, query, args...).Scan(&last, &notified); err != nil {
+		if ch := q.db.dialect.NotifyChannel; ch != "" {
+			var err error
+			if last, err = q.appendEventsPG(ctx, es, ch); err != nil {
 				return q.wrap(op, err)
 			}
 		} else {
+			args := []any{int64(len(es))}
+			rows := eventRows(es, &args, false)
 			if err := q.ex.QueryRowContext(ctx, `UPDATE event_seq SET last = last + $1 RETURNING last`, len(es)).Scan(&last); err != nil {
 				return q.wrap(op, err)
 			}
@@ -144,17 +115,102 @@ func (q *queries) AppendEvents(ctx context.Context, es []storage.Event) error {
 			// SQLite names a VALUES list's columns column1, column2, ….
 			if _, err := q.exec(ctx, op, `INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
 				SELECT $1 + column1, column2, column3, column4, column5, column6, column7, column8
-				FROM (VALUES `+rows.String()+`)`, args...); err != nil {
+				FROM (VALUES `+rows+`)`, args...); err != nil {
 				return err
 			}
 		}
-		first := last - int64(len(es)) + 1
-		for i := range es {
-			es[i].ID = first + int64(i)
-			q.noteAppended(es[i])
-		}
+		q.numberAppended(es, last)
 		return nil
 	})
+}
+
+// AppendEventsAtCommit appends es on PostgreSQL with the commit, in one
+// round trip when the driver supports CommitAfter (package postgres's
+// does; another runs the append, then COMMIT), and on SQLite at once.
+func (q *queries) AppendEventsAtCommit(ctx context.Context, es []storage.Event) error {
+	if len(es) == 0 {
+		return nil
+	}
+	if q.tx == nil || q.db.dialect.NotifyChannel == "" {
+		return q.AppendEvents(ctx, es)
+	}
+	q.tx.atCommit = append(q.tx.atCommit, es)
+	return nil
+}
+
+// appendAndCommit appends the transaction's events of
+// AppendEventsAtCommit and commits, in one round trip. The sequence row is
+// locked only between the two, on the server.
+func (q *queries) appendAndCommit(ctx context.Context) error {
+	lists := q.tx.atCommit
+	q.tx.atCommit = nil
+	var all []storage.Event
+	for _, es := range lists {
+		all = append(all, es...)
+	}
+	last, err := q.appendEventsPG(WithCommitAfter(ctx), all, q.db.dialect.NotifyChannel)
+	if err != nil {
+		return q.wrap("append events and commit", err)
+	}
+	first := last - int64(len(all)) + 1
+	for _, es := range lists {
+		q.numberAppended(es, first+int64(len(es))-1)
+		first += int64(len(es))
+	}
+	return nil
+}
+
+// appendEventsPG appends es on PostgreSQL in one statement, ids, rows and
+// the commit-time notification, and returns the last id.
+func (q *queries) appendEventsPG(ctx context.Context, es []storage.Event, channel string) (int64, error) {
+	// $1 is the count; the rows' values follow from $2.
+	args := []any{int64(len(es))}
+	rows := eventRows(es, &args, true)
+	args = append(args, channel)
+	query := `WITH s AS (UPDATE event_seq SET last = last + $1::bigint RETURNING last),
+		v(n, type, at, data, dialog_id, client_id, team_id, manager_id) AS (VALUES ` + rows + `),
+		i AS (INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
+			SELECT s.last - $1::bigint + v.n, v.type, v.at, v.data, v.dialog_id, v.client_id, v.team_id, v.manager_id
+			FROM s, v RETURNING id)
+		SELECT m, pg_notify($` + strconv.Itoa(len(args)) + `::text, m::text) FROM (SELECT MAX(id) AS m FROM i) x`
+	var last int64
+	var notified string
+	err := q.ex.QueryRowContext(ctx, query, args...).Scan(&last, &notified)
+	return last, err
+}
+
+// eventRows adds es's values to args and returns them as a VALUES list,
+// each row led by its position from 1. typed casts the parameters, which
+// PostgreSQL's VALUES cannot type from the columns they end up in.
+func eventRows(es []storage.Event, args *[]any, typed bool) string {
+	var rows strings.Builder
+	for i := range es {
+		e := &es[i]
+		e.At = orNow(e.At)
+		if i > 0 {
+			rows.WriteString(", ")
+		}
+		fmt.Fprintf(&rows, "(%d", i+1)
+		for j, typ := range []string{"text", "bigint", "text", "bigint", "bigint", "bigint", "bigint"} {
+			fmt.Fprintf(&rows, ", $%d", len(*args)+1+j)
+			if typed {
+				rows.WriteString("::" + typ)
+			}
+		}
+		rows.WriteString(")")
+		*args = append(*args, e.Type, ms(e.At), string(e.Data), e.DialogID, e.ClientID, e.TeamID, e.ManagerID)
+	}
+	return rows.String()
+}
+
+// numberAppended sets the ids of es, appended in order up to last, and
+// notes them in the transaction.
+func (q *queries) numberAppended(es []storage.Event, last int64) {
+	first := last - int64(len(es)) + 1
+	for i := range es {
+		es[i].ID = first + int64(i)
+		q.noteAppended(es[i])
+	}
 }
 
 // EventsAfter lists up to n events with id > after, in id order.

@@ -37,6 +37,9 @@ type txState struct {
 	// events are the events appended, as the log holds them, kept for
 	// RecentEventsAfter once the transaction commits.
 	events []storage.Event
+	// atCommit are the event lists of AppendEventsAtCommit, appended with
+	// the commit.
+	atCommit [][]storage.Event
 	// teamsChanged is set when the transaction wrote teams or memberships:
 	// its own reads of them then bypass the cache, and the cache is
 	// emptied at commit.

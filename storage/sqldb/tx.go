@@ -51,6 +51,12 @@ func (s *DB) tx(ctx context.Context, fn func(tx storage.Queries) error) (err err
 		_ = sqlTx.Rollback()
 		return err
 	}
+	if len(q.tx.atCommit) > 0 {
+		if err := q.appendAndCommit(ctx); err != nil {
+			_ = sqlTx.Rollback()
+			return err
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return s.wrap("commit", err)
 	}
@@ -68,4 +74,22 @@ func (s *DB) tx(ctx context.Context, fn func(tx storage.Queries) error) (err err
 // errf builds an error in the package's format without a driver cause.
 func errf(op, format string, a ...any) error {
 	return fmt.Errorf("sqldb: %s: "+format, append([]any{op}, a...)...)
+}
+
+// commitAfterKey marks a query's context; see CommitAfter.
+type commitAfterKey struct{}
+
+// WithCommitAfter marks ctx for CommitAfter.
+func WithCommitAfter(ctx context.Context) context.Context {
+	return context.WithValue(ctx, commitAfterKey{}, true)
+}
+
+// CommitAfter reports whether ctx asks the driver to commit the
+// transaction right after the query it runs, in the same round trip. It
+// is set on the statement that appends the events of AppendEventsAtCommit;
+// a driver that ignores it still commits right after, in a round trip of
+// its own.
+func CommitAfter(ctx context.Context) bool {
+	v, _ := ctx.Value(commitAfterKey{}).(bool)
+	return v
 }

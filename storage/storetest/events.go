@@ -15,6 +15,7 @@ var eventTests = []test{
 	{"EventNotify", testEventNotify},
 	{"CountEvents", testCountEvents},
 	{"AppendEvents", testAppendEvents},
+	{"AppendEventsAtCommit", testAppendEventsAtCommit},
 	{"RecentEvents", testRecentEvents},
 }
 
@@ -262,4 +263,60 @@ func testCountEvents(t *testing.T, s storage.Store) {
 	eq(t, "whole log", must(s.CountEvents(c, "sla.breached", time.Time{}))(t), 3)
 	eq(t, "other type", must(s.CountEvents(c, "dialog.created", t0))(t), 1)
 	eq(t, "after the last", must(s.CountEvents(c, "sla.breached", at(time.Hour)))(t), 0)
+}
+
+// testAppendEventsAtCommit: events appended at commit, by one call or
+// several, are logged after the transaction's other events, in order,
+// numbered once it committed, and
+// notified and kept for the stream like any others; a transaction that
+// fails afterwards leaves none of them.
+func testAppendEventsAtCommit(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	solo := storage.Event{Type: "presence.changed", At: t0, Data: json.RawMessage(`{}`)}
+	ok(t, s.AppendEvent(c, &solo))
+
+	first := []storage.Event{
+		{Type: "dialog.created", At: at(time.Second), Data: json.RawMessage(`{"b":"два"}`), DialogID: 3, ClientID: 7, TeamID: 2},
+		{Type: "dialog.assigned", At: at(2 * time.Second), DialogID: 3, ManagerID: 5},
+	}
+	second := []storage.Event{{Type: "message.created", At: at(3 * time.Second), Data: json.RawMessage(`{}`), DialogID: 3}}
+	direct := storage.Event{Type: "client.updated", At: at(4 * time.Second), Data: json.RawMessage(`{}`), ClientID: 7}
+	ok(t, s.Tx(c, func(tx storage.Queries) error {
+		if err := tx.AppendEvent(c, &direct); err != nil {
+			return err
+		}
+		if err := tx.AppendEventsAtCommit(c, first); err != nil {
+			return err
+		}
+		if err := tx.AppendEventsAtCommit(c, nil); err != nil {
+			return err
+		}
+		return tx.AppendEventsAtCommit(c, second)
+	}))
+	eq(t, "ids", [4]int64{direct.ID, first[0].ID, first[1].ID, second[0].ID},
+		[4]int64{solo.ID + 1, solo.ID + 2, solo.ID + 3, solo.ID + 4})
+	waitNotify(t, s, second[0].ID)
+	eq(t, "read back", must(s.EventsAfter(c, solo.ID, 10))(t), []storage.Event{direct, first[0], first[1], second[0]})
+	if rs, isRecent := s.(recentSource); isRecent {
+		got, held := rs.RecentEventsAfter(solo.ID, 10)
+		eq(t, "kept for the stream", [2]any{got, held}, [2]any{must(s.EventsAfter(c, solo.ID, 10))(t), true})
+	}
+
+	// Outside a transaction they are appended at once.
+	alone := []storage.Event{{Type: "x", At: t0, Data: json.RawMessage(`{}`)}}
+	ok(t, s.AppendEventsAtCommit(c, alone))
+	eq(t, "outside a transaction", alone[0].ID, second[0].ID+1)
+
+	// A transaction that fails after asking leaves nothing.
+	errRollback := errors.New("roll back")
+	lost := []storage.Event{{Type: "lost", At: t0, Data: json.RawMessage(`{}`)}}
+	wantErr(t, "rolled back", s.Tx(c, func(tx storage.Queries) error {
+		if err := tx.AppendEventsAtCommit(c, lost); err != nil {
+			return err
+		}
+		return errRollback
+	}), errRollback)
+
+	_, newest := must2(s.EventBounds(c))(t)
+	eq(t, "nothing logged by a failed transaction", newest, alone[0].ID)
 }

@@ -1,0 +1,4 @@
+package postgres
+
+// OpenDB is openDB, for the driver's tests.
+var OpenDB = openDB

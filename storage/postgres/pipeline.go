@@ -1,0 +1,355 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/switchboard-hub/switchboard/storage/sqldb"
+)
+
+// A transaction's BEGIN travels with its first statement, and its COMMIT
+// with its last when the store asks.
+//
+// database/sql sends BEGIN and COMMIT as round trips of their own, and the
+// hub's transactions are short: an ingest is a handful of statements, so
+// the two are one round trip in five, and on a small server round trips,
+// not the statements' execution, are what the CPU is spent on (see
+// docs/PERFORMANCE.md). This driver wrapper defers BEGIN and sends it
+// pipelined with the first statement; a transaction that ends before
+// sending anything costs none. A query whose context carries
+// sqldb.CommitAfter is sent pipelined with COMMIT, which the transaction's
+// Commit then only reports. Everything outside a transaction goes to pgx's
+// stdlib driver unchanged.
+
+// openDB is stdlib.OpenDBFromPool with BEGIN pipelined.
+func openDB(pool *pgxpool.Pool) *sql.DB {
+	db := sql.OpenDB(newConnector(pool))
+	// Idle connections are the pool's to keep.
+	db.SetMaxIdleConns(0)
+	return db
+}
+
+// connector hands out connections of pgx's pool wrapped in pipelineConn.
+type connector struct{ driver.Connector }
+
+func newConnector(pool *pgxpool.Pool) connector {
+	return connector{stdlib.GetPoolConnector(pool)}
+}
+
+func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, ok := dc.(*stdlib.Conn)
+	if !ok {
+		return dc, nil
+	}
+	return &pipelineConn{Conn: sc}, nil
+}
+
+// pipelineConn is a stdlib connection whose BEGIN may be pending.
+type pipelineConn struct {
+	*stdlib.Conn
+	// inTx: in a transaction begun here.
+	inTx bool
+	// begin: BEGIN is not sent yet.
+	begin bool
+	// ended: COMMIT went with a statement; the transaction is over.
+	ended bool
+}
+
+// BeginTx notes the transaction; BEGIN goes with the first statement.
+// Transactions with options are begun at once, by pgx.
+func (c *pipelineConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if opts.Isolation != 0 || opts.ReadOnly {
+		return c.Conn.BeginTx(ctx, opts)
+	}
+	if c.Conn.Conn().IsClosed() {
+		return nil, driver.ErrBadConn
+	}
+	c.inTx, c.begin, c.ended = true, true, false
+	return &pipelineTx{c: c, ctx: ctx}, nil
+}
+
+// send sends query in one batch with BEGIN when it is pending, and with
+// COMMIT after it when commit is set, and returns the batch's results
+// positioned at query's.
+func (c *pipelineConn) send(ctx context.Context, query string, argsV []driver.NamedValue, commit bool) (pgx.BatchResults, error) {
+	args := make([]any, len(argsV))
+	for i, v := range argsV {
+		args[i] = v.Value
+	}
+	b := &pgx.Batch{}
+	begin := c.begin
+	if begin {
+		b.Queue("begin")
+	}
+	b.Queue(query, args...)
+	if commit {
+		b.Queue("commit")
+	}
+	br := c.Conn.Conn().SendBatch(ctx, b)
+	if begin {
+		// BEGIN's own result says whether it ran: a batch can fail
+		// before anything ran (a statement that does not parse, a
+		// connection that is gone). The connection's transaction status
+		// would not tell yet: it comes at the end of the batch.
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+		c.begin = false
+	}
+	return br, nil
+}
+
+func (c *pipelineConn) ExecContext(ctx context.Context, query string, argsV []driver.NamedValue) (driver.Result, error) {
+	if !c.begin {
+		return c.Conn.ExecContext(ctx, query, argsV)
+	}
+	br, err := c.send(ctx, query, argsV, false)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return driver.RowsAffected(tag.RowsAffected()), nil
+}
+
+func (c *pipelineConn) QueryContext(ctx context.Context, query string, argsV []driver.NamedValue) (driver.Rows, error) {
+	commit := c.inTx && sqldb.CommitAfter(ctx)
+	if !c.begin && !commit {
+		return c.Conn.QueryContext(ctx, query, argsV)
+	}
+	br, err := c.send(ctx, query, argsV, commit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	r := &batchRows{rows: rows, br: br, typeMap: c.Conn.Conn().TypeMap()}
+	if commit {
+		return c.commitAfter(r)
+	}
+	// The first row is read now, as the stdlib driver does, so that an
+	// error comes back from the query and not from the first Next.
+	r.more = rows.Next()
+	if err := rows.Err(); err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	r.first = true
+	return r, nil
+}
+
+// commitAfter reads the query's rows, then COMMIT's result, and returns
+// the rows. The query's error is the statement's; once it succeeded the
+// server ran COMMIT too, so the transaction is over whatever COMMIT said.
+func (c *pipelineConn) commitAfter(r *batchRows) (driver.Rows, error) {
+	names := r.Columns()
+	var got [][]driver.Value
+	for {
+		row := make([]driver.Value, len(names))
+		err := r.Next(row)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			_ = r.Close()
+			return nil, err
+		}
+		got = append(got, row)
+	}
+	r.rows.Close()
+	if err := r.rows.Err(); err != nil {
+		_ = r.br.Close()
+		return nil, err
+	}
+	c.ended = true
+	tag, err := r.br.Exec()
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = committed(tag)
+	}
+	if err != nil {
+		if c.Conn.Conn().PgConn().TxStatus() != 'I' {
+			_ = c.Conn.Conn().Close(context.Background())
+		}
+		return nil, err
+	}
+	return &readRows{names: names, rows: got}, nil
+}
+
+// pipelineTx ends a transaction begun by pipelineConn.
+type pipelineTx struct {
+	c   *pipelineConn
+	ctx context.Context
+}
+
+func (tx *pipelineTx) Commit() error   { return tx.end("commit") }
+func (tx *pipelineTx) Rollback() error { return tx.end("rollback") }
+
+// end sends stmt, COMMIT or ROLLBACK, unless the server has no
+// transaction to end: BEGIN was never sent, or COMMIT went already.
+func (tx *pipelineTx) end(stmt string) error {
+	c := tx.c
+	defer func() { c.inTx, c.begin, c.ended = false, false, false }()
+	if c.begin || c.ended {
+		return nil
+	}
+	conn := c.Conn.Conn()
+	tag, err := conn.Exec(tx.ctx, stmt)
+	if err == nil {
+		err = committed(tag)
+	}
+	if err != nil {
+		if conn.PgConn().TxStatus() != 'I' {
+			// Left inside a transaction, the connection must not be reused.
+			_ = conn.Close(context.Background())
+		}
+		return fmt.Errorf("%s: %w", stmt, err)
+	}
+	return nil
+}
+
+// committed is the error of a COMMIT the server answered with ROLLBACK:
+// the transaction had failed before.
+func committed(tag pgconn.CommandTag) error {
+	if tag.String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}
+
+// batchRows is a batch's query result as driver.Rows.
+type batchRows struct {
+	rows    pgx.Rows
+	br      pgx.BatchResults
+	typeMap *pgtype.Map
+	// first: Next has not returned the row read ahead; more says
+	// whether there is one.
+	first, more bool
+	decode      []func(src []byte) (driver.Value, error)
+	names       []string
+}
+
+func (r *batchRows) Columns() []string {
+	if r.names == nil {
+		fds := r.rows.FieldDescriptions()
+		r.names = make([]string, len(fds))
+		for i, fd := range fds {
+			r.names[i] = fd.Name
+		}
+	}
+	return r.names
+}
+
+func (r *batchRows) Close() error {
+	r.rows.Close()
+	err := r.rows.Err()
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (r *batchRows) Next(dest []driver.Value) error {
+	more := r.more
+	if r.first {
+		r.first = false
+	} else {
+		more = r.rows.Next()
+	}
+	if !more {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	if r.decode == nil {
+		fds := r.rows.FieldDescriptions()
+		r.decode = make([]func([]byte) (driver.Value, error), len(fds))
+		for i, fd := range fds {
+			r.decode[i] = decoder(r.typeMap, fd)
+		}
+	}
+	for i, raw := range r.rows.RawValues() {
+		if raw == nil {
+			dest[i] = nil
+			continue
+		}
+		v, err := r.decode[i](raw)
+		if err != nil {
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+		dest[i] = v
+	}
+	return nil
+}
+
+// readRows are rows already read.
+type readRows struct {
+	names []string
+	rows  [][]driver.Value
+}
+
+func (r *readRows) Columns() []string { return r.names }
+func (r *readRows) Close() error      { return nil }
+
+func (r *readRows) Next(dest []driver.Value) error {
+	if len(r.rows) == 0 {
+		return io.EOF
+	}
+	copy(dest, r.rows[0])
+	r.rows = r.rows[1:]
+	return nil
+}
+
+// decoder turns a column's raw values into the driver.Value the stdlib
+// driver gives for its type: integers as int64, floats as float64, bytea
+// and JSON as bytes, everything else as its text.
+func decoder(m *pgtype.Map, fd pgconn.FieldDescription) func([]byte) (driver.Value, error) {
+	switch fd.DataTypeOID {
+	case pgtype.BoolOID:
+		return scanAs[bool](m, fd, func(v bool) driver.Value { return v })
+	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
+		return scanAs[int64](m, fd, func(v int64) driver.Value { return v })
+	case pgtype.Float4OID, pgtype.Float8OID:
+		return scanAs[float64](m, fd, func(v float64) driver.Value { return v })
+	case pgtype.ByteaOID, pgtype.JSONOID, pgtype.JSONBOID:
+		return scanAs[[]byte](m, fd, func(v []byte) driver.Value { return v })
+	default:
+		return scanAs[string](m, fd, func(v string) driver.Value { return v })
+	}
+}
+
+func scanAs[T any](m *pgtype.Map, fd pgconn.FieldDescription, value func(T) driver.Value) func([]byte) (driver.Value, error) {
+	var v T
+	plan := m.PlanScan(fd.DataTypeOID, fd.Format, &v)
+	return func(src []byte) (driver.Value, error) {
+		if err := plan.Scan(src, &v); err != nil {
+			return nil, err
+		}
+		return value(v), nil
+	}
+}

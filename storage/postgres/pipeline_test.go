@@ -1,0 +1,327 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/switchboard-hub/switchboard/storage"
+	"github.com/switchboard-hub/switchboard/storage/postgres"
+	"github.com/switchboard-hub/switchboard/storage/sqldb"
+	"github.com/switchboard-hub/switchboard/storage/storetest"
+)
+
+// tripCounter forwards connections to a PostgreSQL server and counts round
+// trips: each time a client sends after the server last spoke. Statements
+// pipelined in one batch are one trip however the client writes them.
+type tripCounter struct {
+	ln     net.Listener
+	target string
+	trips  atomic.Int64
+	wg     sync.WaitGroup
+}
+
+func newTripCounter(t *testing.T, target string) *tripCounter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tripCounter{ln: ln, target: target}
+	p.wg.Go(p.serve)
+	t.Cleanup(func() { _ = ln.Close(); p.wg.Wait() })
+	return p
+}
+
+func (p *tripCounter) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.wg.Go(func() { p.pipe(c) })
+	}
+}
+
+func (p *tripCounter) pipe(client net.Conn) {
+	defer client.Close()
+	server, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	var clientSpoke atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := server.Read(buf)
+			if n > 0 {
+				// Noted before the client can see the answer and reply.
+				clientSpoke.Store(false)
+				if _, werr := client.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				_ = client.Close()
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := client.Read(buf)
+		if n > 0 {
+			if !clientSpoke.Swap(true) {
+				p.trips.Add(1)
+			}
+			if _, werr := server.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	_ = server.Close()
+	<-done
+}
+
+// proxied returns a one-connection pool on url's schema, through a trip
+// counter.
+func proxied(t *testing.T, rawURL string) (*pgxpool.Pool, *tripCounter) {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newTripCounter(t, u.Host)
+	u.Host = p.ln.Addr().String()
+	q := u.Query()
+	q.Set("pool_max_conns", "1")
+	u.RawQuery = q.Encode()
+	pool, err := pgxpool.New(testCtx(t), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, p
+}
+
+// A transaction's BEGIN goes with its first statement and, when the store
+// appends events at commit, its COMMIT with the append: each costs no
+// round trip of its own.
+func TestTransactionRoundTrips(t *testing.T) {
+	t.Parallel()
+	c := testCtx(t)
+	rawURL := storetest.PostgresURL(t)
+	pool, trips := proxied(t, rawURL)
+	migs, err := sqldb.Migrations("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sqldb.New(postgres.OpenDB(pool), postgres.Dialect(migs, "trips"))
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(c); err != nil {
+		t.Fatal(err)
+	}
+	event := func() []storage.Event {
+		return []storage.Event{{Type: "x", At: time.Now(), Data: json.RawMessage(`{}`)}}
+	}
+	cases := []struct {
+		name  string
+		fn    func(tx storage.Queries) error
+		trips int64
+	}{
+		{"empty", func(storage.Queries) error { return nil }, 0},
+		{"one statement", func(tx storage.Queries) error { return tx.SetState(c, "s", "k", "v") }, 2},
+		{"two statements", func(tx storage.Queries) error {
+			if err := tx.SetState(c, "s", "k", "v"); err != nil {
+				return err
+			}
+			return tx.SetState(c, "s", "k2", "v")
+		}, 3},
+		{"a statement and events at commit", func(tx storage.Queries) error {
+			if err := tx.SetState(c, "s", "k", "v"); err != nil {
+				return err
+			}
+			return tx.AppendEventsAtCommit(c, event())
+		}, 2},
+		{"events at commit alone", func(tx storage.Queries) error { return tx.AppendEventsAtCommit(c, event()) }, 1},
+		{"a read and a rollback", func(tx storage.Queries) error {
+			if _, err := tx.GetState(c, "s", "k"); err != nil {
+				return err
+			}
+			return errRollback
+		}, 2},
+	}
+	for _, tc := range cases {
+		run := func() error { return s.Tx(c, tc.fn) }
+		// The first run prepares the statements on the connection.
+		if err := run(); err != nil && !errors.Is(err, errRollback) {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		before := trips.trips.Load()
+		if err := run(); err != nil && !errors.Is(err, errRollback) {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := trips.trips.Load() - before; got != tc.trips {
+			t.Errorf("%s: %d round trips, want %d", tc.name, got, tc.trips)
+		}
+	}
+	n, err := s.CountEvents(c, "x", time.Time{})
+	if err != nil || n != 4 {
+		t.Fatalf("events committed: %d, %v; want 4", n, err)
+	}
+}
+
+var errRollback = errors.New("roll back")
+
+// pipelinedDB opens the store's database/sql handle on a fresh schema.
+func pipelinedDB(t *testing.T) (*sql.DB, *pgxpool.Pool) {
+	t.Helper()
+	pool, _ := proxied(t, storetest.PostgresURL(t))
+	db := postgres.OpenDB(pool)
+	t.Cleanup(func() { _ = db.Close() })
+	return db, pool
+}
+
+// A COMMIT sent with a statement can still fail; the caller then gets its
+// error from the statement, nothing is committed, and the connection is
+// fit for the next transaction. So is it after a failing first statement.
+func TestPipelinedFailures(t *testing.T) {
+	t.Parallel()
+	c := testCtx(t)
+	db, _ := pipelinedDB(t)
+	if _, err := db.ExecContext(c, `CREATE TABLE u (v INT UNIQUE DEFERRABLE INITIALLY DEFERRED)`); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		var n int
+		if err := db.QueryRowContext(c, `SELECT count(*) FROM u`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	tx, err := db.BeginTx(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(c, `INSERT INTO u VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	err = tx.QueryRowContext(sqldb.WithCommitAfter(c), `INSERT INTO u VALUES (1) RETURNING v`).Scan(&v)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		t.Fatalf("commit of a duplicate: %v, want a unique violation", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatalf("rollback after a failed commit: %v", err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d rows after a failed commit", n)
+	}
+
+	tx, err = db.BeginTx(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(c, `INSERT INTO nowhere VALUES (1)`); err == nil {
+		t.Fatal("insert into a missing table succeeded")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatalf("rollback after a failed first statement: %v", err)
+	}
+
+	tx, err = db.BeginTx(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRowContext(sqldb.WithCommitAfter(c), `INSERT INTO u VALUES (2) RETURNING v`).Scan(&v); err != nil || v != 2 {
+		t.Fatalf("insert and commit: %d, %v", v, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("commit already sent: %v", err)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d rows after a commit, want 1", n)
+	}
+}
+
+// Values read through a pipelined batch are the ones the stdlib driver
+// gives for the same query.
+func TestPipelinedValues(t *testing.T) {
+	t.Parallel()
+	c := testCtx(t)
+	db, pool := pipelinedDB(t)
+	plain := stdlib.OpenDBFromPool(pool)
+	const query = `SELECT true, 2::int2, 3::int4, 4::int8, 1.5::float4, 2.5::float8, '\x01ff'::bytea,
+		'{"a": [1, "два"]}'::jsonb, '{"b":2}'::json, 'текст'::text, NULL::text, 12.345::numeric, 'x'::varchar
+		FROM generate_series(1, $1::int)`
+	read := func(q interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}) [][]any {
+		rows, err := q.QueryContext(c, query, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out [][]any
+		for rows.Next() {
+			vs := make([]any, 13)
+			ps := make([]any, len(vs))
+			for i := range vs {
+				ps[i] = &vs[i]
+			}
+			if err := rows.Scan(ps...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, vs)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := read(plain)
+	tx, err := db.BeginTx(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := read(tx) // the transaction's first statement, sent with BEGIN
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d rows, want 3", len(got))
+	}
+	for i := range want {
+		for j := range want[i] {
+			w, g := want[i][j], got[i][j]
+			if wb, ok := w.([]byte); ok {
+				if gb, ok := g.([]byte); !ok || string(gb) != string(wb) {
+					t.Errorf("row %d column %d: %#v, want %#v", i, j, g, w)
+				}
+				continue
+			}
+			if g != w {
+				t.Errorf("row %d column %d: %#v, want %#v", i, j, g, w)
+			}
+		}
+	}
+}
