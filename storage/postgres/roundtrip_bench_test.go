@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/switchboard-hub/switchboard/storage/postgres"
+	"github.com/switchboard-hub/switchboard/storage/sqldb"
 	"github.com/switchboard-hub/switchboard/storage/storetest"
 )
 
@@ -17,8 +19,12 @@ import (
 // of stmts single-row INSERTs (an ingest writes about this many rows), from
 // 8 concurrent writers, each transaction committed durably.
 //
-//   - sql: database/sql over pgx's driver, as the store runs today: BEGIN,
-//     each statement, COMMIT, a round trip each;
+//   - sql: database/sql over pgx's stdlib driver: BEGIN, each statement,
+//     COMMIT, a round trip each;
+//   - store: database/sql over the store's driver (pipeline.go), the last
+//     statement marked as the store marks its events' append: BEGIN goes
+//     with the first statement and COMMIT with the last, two round trips
+//     fewer;
 //   - pgx: the same through pgx's own pool;
 //   - batch: BEGIN, one pgx.Batch with every statement, COMMIT;
 //   - pipeline: the statements alone in one pgx.Batch, which PostgreSQL
@@ -41,6 +47,8 @@ func BenchmarkRoundTrips(b *testing.B) {
 	b.Cleanup(pool.Close)
 	db := stdlib.OpenDBFromPool(pool)
 	b.Cleanup(func() { db.Close() })
+	store := postgres.OpenDB(pool)
+	b.Cleanup(func() { store.Close() })
 	if _, err := pool.Exec(ctx, `CREATE TABLE rt (id BIGSERIAL PRIMARY KEY, k INT NOT NULL, v TEXT NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
@@ -73,6 +81,26 @@ func BenchmarkRoundTrips(b *testing.B) {
 						_ = tx.Rollback()
 						return err
 					}
+				}
+				return tx.Commit()
+			})
+		})
+		b.Run(fmt.Sprintf("store/%d", stmts), func(b *testing.B) {
+			run(b, stmts, func(n int) error {
+				tx, err := store.BeginTx(ctx, nil)
+				if err != nil {
+					return err
+				}
+				for i := range n - 1 {
+					if _, err := tx.ExecContext(ctx, insert, i, "row"); err != nil {
+						_ = tx.Rollback()
+						return err
+					}
+				}
+				var id int64
+				if err := tx.QueryRowContext(sqldb.WithCommitAfter(ctx), insert+` RETURNING id`, n, "row").Scan(&id); err != nil {
+					_ = tx.Rollback()
+					return err
 				}
 				return tx.Commit()
 			})
