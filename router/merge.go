@@ -63,8 +63,8 @@ func (r *Router) Dismiss(ctx context.Context, candidateID, actor int64) (storage
 		}
 		c.Status = storage.CandidateDismissed
 		out = c
-		return tx.AppendEvent(ctx, &storage.Event{Type: event.DuplicateDismissed, At: r.now(), ClientID: c.ClientA,
-			Data: mustJSON(map[string]any{"candidate": c, "by_manager_id": actor})})
+		return pending{{Type: event.DuplicateDismissed, At: r.now(), ClientID: c.ClientA,
+			Data: mustJSON(map[string]any{"candidate": c, "by_manager_id": actor})}}.flush(ctx, tx)
 	})
 	return out, err
 }

@@ -29,10 +29,7 @@ func (r *Router) SetPresence(ctx context.Context, managerID int64, p storage.Pre
 			return err
 		}
 		m.Presence, m.PresenceAt = p, now
-		return tx.AppendEvent(ctx, &storage.Event{
-			Type: event.PresenceChanged, At: now,
-			Data: mustJSON(presenceData(m)),
-		})
+		return pending{{Type: event.PresenceChanged, At: now, Data: mustJSON(presenceData(m))}}.flush(ctx, tx)
 	})
 	if err == nil && changed && p == storage.Online {
 		if err := r.DrainManager(ctx, managerID); err != nil {

@@ -231,6 +231,15 @@ func (t memTx) AppendEvent(_ context.Context, e *storage.Event) error {
 	return nil
 }
 
+func (t memTx) AppendEventsAtCommit(ctx context.Context, es []storage.Event) error {
+	for i := range es {
+		if err := t.AppendEvent(ctx, &es[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // TestWorkerMemory runs the worker's behaviour tests on the fake store;
 // once the stores land, sibling test files here run the same tests on
 // SQLite and PostgreSQL.

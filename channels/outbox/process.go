@@ -194,7 +194,7 @@ func appendStatus(ctx context.Context, tx storage.Queries, it storage.OutboxItem
 	case !errors.Is(err, storage.ErrNotFound):
 		return err
 	}
-	return tx.AppendEvent(ctx, &e)
+	return tx.AppendEventsAtCommit(ctx, []storage.Event{e})
 }
 
 // clip bounds an error text on a rune boundary.
