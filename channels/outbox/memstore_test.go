@@ -158,12 +158,6 @@ func (s *memStore) SetMessageStatus(ctx context.Context, id int64, status, errTe
 	return memTx{s: s}.SetMessageStatus(ctx, id, status, errText, externalID)
 }
 
-func (s *memStore) AppendEvent(ctx context.Context, e *storage.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return memTx{s: s}.AppendEvent(ctx, e)
-}
-
 func (t memTx) ClaimOutbox(_ context.Context, now time.Time, lease time.Duration, limit int) ([]storage.OutboxItem, error) {
 	var out []storage.OutboxItem
 	for _, id := range slices.Sorted(maps.Keys(t.s.rows)) {

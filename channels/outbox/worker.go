@@ -31,7 +31,6 @@ type Queries interface {
 	MarkOutboxRetry(ctx context.Context, id int64, next time.Time, errText string) error
 	MarkOutboxFailed(ctx context.Context, id int64, errText string, at time.Time) error
 	SetMessageStatus(ctx context.Context, id int64, status, errText, externalID string) error
-	AppendEvent(ctx context.Context, e *storage.Event) error
 }
 
 // Store is what the worker needs of storage.Store. Tx keeps the store
