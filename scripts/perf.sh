@@ -4,7 +4,8 @@
 #
 #   PostgreSQL  pgbench (one single-row INSERT per transaction) vs the hub's
 #               ingest at the same concurrency, on a throwaway database of the
-#               server in PG_SERVER; end-to-end p99 at 1,000 events/s.
+#               server in PG_SERVER, with consoles closing and answering and
+#               with consoles only listening; end-to-end p99 at 1,000 events/s.
 #   SQLite      a single-row insert loop (scripts/sqlitefloor) vs the hub's
 #               ingest; start-up time and idle RSS; commit-to-frame with 500
 #               consoles; RSS with 10,000 idle WebSockets.
@@ -37,6 +38,7 @@ pgdb=""
 cleanup() {
   [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null || true
   [ -n "$pgdb" ] && psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $pgdb" >/dev/null 2>&1 || true
+  [ -n "$pgdb" ] && psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS ${pgdb}_ingest" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -104,7 +106,7 @@ load() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_tps="" pg_hub="" pg_p99_1000="" pg_rate_1000=""
+pg_tps="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000=""
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgdb="perf_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
@@ -128,6 +130,19 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   load pg-1000 --rate 1000 --concurrency 64 --duration "${DURATION}s" --consoles 4
   pg_rate_1000=$(jget accepted_per_s "$work/pg-1000.json")
   pg_p99_1000=$(jget p99_ms "$work/pg-1000.json")
+  stop
+
+  # The flat-out run without the consoles' own work (closing dialogs,
+  # answering): what the ingest path alone sustains, assignment included.
+  # On a database of its own: the dialogs earlier runs left open would turn
+  # most returning clients' events into cheap ones.
+  psql "$PG_SERVER" -qc "CREATE DATABASE ${pgdb}_ingest" >/dev/null
+  config postgres "$(echo "$pgurl" | sed -E "s#/$pgdb#/${pgdb}_ingest#")"
+  agents
+  start
+  say "PostgreSQL hub ingest alone, flat out, $CONCURRENCY senders, consoles only listening, ${DURATION}s"
+  load pg-ingest --rate 0 --concurrency "$CONCURRENCY" --duration "${DURATION}s" --consoles 4 --close=false --answer-ratio 0
+  pg_ingest=$(jget accepted_per_s "$work/pg-ingest.json")
   stop
 else
   echo "PostgreSQL at $PG_SERVER does not answer; skipping its part" >&2
@@ -181,6 +196,7 @@ say "summary ($(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s runs)"
   if [ -n "$pg_tps" ]; then
     printf 'postgres  pgbench single-row INSERT tps   %10s\n' "$pg_tps"
     printf 'postgres  hub ingest events/s            %10s   ratio %s (target >= 1.0)\n' "$pg_hub" "$(ratio "$pg_hub" "$pg_tps")"
+    printf 'postgres  ingest alone (no console work) %10s   ratio %s\n' "$pg_ingest" "$(ratio "$pg_ingest" "$pg_tps")"
     printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms)\n' "$pg_rate_1000" "$pg_p99_1000"
   fi
   printf 'sqlite    single-row insert loop /s      %10s\n' "$sq_floor"
