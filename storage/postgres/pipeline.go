@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 
@@ -16,8 +17,9 @@ import (
 	"github.com/switchboard-hub/switchboard/storage/sqldb"
 )
 
-// A transaction's BEGIN travels with its first statement, and its COMMIT
-// with its last when the store asks.
+// A transaction's BEGIN travels with its first statement, its COMMIT with
+// its last when the store asks, and statements whose result the store does
+// not read with the next one.
 //
 // database/sql sends BEGIN and COMMIT as round trips of their own, and the
 // hub's transactions are short: an ingest is a handful of statements, so
@@ -25,10 +27,11 @@ import (
 // not the statements' execution, are what the CPU is spent on (see
 // docs/PERFORMANCE.md). This driver wrapper defers BEGIN and sends it
 // pipelined with the first statement; a transaction that ends before
-// sending anything costs none. A query whose context carries
-// sqldb.CommitAfter is sent pipelined with COMMIT, which the transaction's
-// Commit then only reports. Everything outside a transaction goes to pgx's
-// stdlib driver unchanged.
+// sending anything costs none. A statement whose context carries
+// sqldb.Later is queued and sent with the next statement, or with COMMIT.
+// A query whose context carries sqldb.CommitAfter is sent pipelined with
+// COMMIT, which the transaction's Commit then only reports. Everything
+// outside a transaction goes to pgx's stdlib driver unchanged.
 
 // openDB is stdlib.OpenDBFromPool with BEGIN pipelined.
 func openDB(pool *pgxpool.Pool) *sql.DB {
@@ -66,7 +69,28 @@ type pipelineConn struct {
 	begin bool
 	// ended: COMMIT went with a statement; the transaction is over.
 	ended bool
+	// later are statements queued by sqldb.Later, sent with the next.
+	later []queued
 }
+
+// queued is a statement waiting for the next one's round trip.
+type queued struct {
+	query string
+	args  []any
+}
+
+// laterResult is the result of a queued statement: it has none to give,
+// since it is not sent yet. The store only queues statements whose result
+// it does not read.
+type laterResult struct{}
+
+var errQueued = errors.New("postgres: the statement is queued; it has no result yet")
+
+func (laterResult) LastInsertId() (int64, error) { return 0, errQueued }
+func (laterResult) RowsAffected() (int64, error) { return 0, errQueued }
+
+// pending reports whether the next statement must go in a batch.
+func (c *pipelineConn) pending() bool { return c.begin || len(c.later) > 0 }
 
 // BeginTx notes the transaction; BEGIN goes with the first statement.
 // Transactions with options are begun at once, by pgx.
@@ -81,20 +105,24 @@ func (c *pipelineConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driv
 	return &pipelineTx{c: c, ctx: ctx}, nil
 }
 
-// send sends query in one batch with BEGIN when it is pending, and with
-// COMMIT after it when commit is set, and returns the batch's results
-// positioned at query's.
+// send sends, in one batch: BEGIN when it is pending, the queued
+// statements, query unless it is empty, and COMMIT when commit is set. It
+// returns the batch's results positioned after the queued statements. A
+// queued statement's error is returned as the batch's: the transaction is
+// aborted on the server by then, and the rest of the batch was skipped.
 func (c *pipelineConn) send(ctx context.Context, query string, argsV []driver.NamedValue, commit bool) (pgx.BatchResults, error) {
-	args := make([]any, len(argsV))
-	for i, v := range argsV {
-		args[i] = v.Value
-	}
 	b := &pgx.Batch{}
-	begin := c.begin
+	begin, later := c.begin, c.later
+	c.later = nil
 	if begin {
 		b.Queue("begin")
 	}
-	b.Queue(query, args...)
+	for _, q := range later {
+		b.Queue(q.query, q.args...)
+	}
+	if query != "" {
+		b.Queue(query, values(argsV)...)
+	}
 	if commit {
 		b.Queue("commit")
 	}
@@ -110,11 +138,42 @@ func (c *pipelineConn) send(ctx context.Context, query string, argsV []driver.Na
 		}
 		c.begin = false
 	}
+	for range later {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
 	return br, nil
 }
 
+func values(argsV []driver.NamedValue) []any {
+	args := make([]any, len(argsV))
+	for i, v := range argsV {
+		args[i] = v.Value
+	}
+	return args
+}
+
 func (c *pipelineConn) ExecContext(ctx context.Context, query string, argsV []driver.NamedValue) (driver.Result, error) {
-	if !c.begin {
+	if c.inTx && sqldb.Later(ctx) {
+		c.later = append(c.later, queued{query: query, args: values(argsV)})
+		return laterResult{}, nil
+	}
+	if !c.pending() {
+		return c.Conn.ExecContext(ctx, query, argsV)
+	}
+	if len(argsV) == 0 {
+		// Perhaps several statements (a migration), which only the simple
+		// protocol runs and a batch cannot carry: what is pending goes
+		// first, on its own.
+		br, err := c.send(ctx, "", nil, false)
+		if err != nil {
+			return nil, err
+		}
+		if err := br.Close(); err != nil {
+			return nil, err
+		}
 		return c.Conn.ExecContext(ctx, query, argsV)
 	}
 	br, err := c.send(ctx, query, argsV, false)
@@ -133,7 +192,7 @@ func (c *pipelineConn) ExecContext(ctx context.Context, query string, argsV []dr
 
 func (c *pipelineConn) QueryContext(ctx context.Context, query string, argsV []driver.NamedValue) (driver.Rows, error) {
 	commit := c.inTx && sqldb.CommitAfter(ctx)
-	if !c.begin && !commit {
+	if !c.pending() && !commit {
 		return c.Conn.QueryContext(ctx, query, argsV)
 	}
 	br, err := c.send(ctx, query, argsV, commit)
@@ -211,15 +270,22 @@ func (tx *pipelineTx) Rollback() error { return tx.end("rollback") }
 
 // end sends stmt, COMMIT or ROLLBACK, unless the server has no
 // transaction to end: BEGIN was never sent, or COMMIT went already.
+// Queued statements go with COMMIT and are dropped by ROLLBACK.
 func (tx *pipelineTx) end(stmt string) error {
 	c := tx.c
-	defer func() { c.inTx, c.begin, c.ended = false, false, false }()
-	if c.begin || c.ended {
+	defer func() { c.inTx, c.begin, c.ended, c.later = false, false, false, nil }()
+	if c.ended {
+		return nil
+	}
+	if stmt == "commit" && len(c.later) > 0 {
+		return tx.commitQueued()
+	}
+	if c.begin {
 		return nil
 	}
 	conn := c.Conn.Conn()
 	tag, err := conn.Exec(tx.ctx, stmt)
-	if err == nil {
+	if err == nil && stmt == "commit" {
 		err = committed(tag)
 	}
 	if err != nil {
@@ -230,6 +296,34 @@ func (tx *pipelineTx) end(stmt string) error {
 		return fmt.Errorf("%s: %w", stmt, err)
 	}
 	return nil
+}
+
+// commitQueued sends the queued statements with COMMIT. When one of them
+// fails, COMMIT is skipped with the rest of the batch, and the aborted
+// transaction is rolled back here: database/sql ends it with this call.
+func (tx *pipelineTx) commitQueued() error {
+	c := tx.c
+	br, err := c.send(tx.ctx, "", nil, true)
+	var tag pgconn.CommandTag
+	if err == nil {
+		tag, err = br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = committed(tag)
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	conn := c.Conn.Conn()
+	if !c.begin && conn.PgConn().TxStatus() != 'I' {
+		if _, rerr := conn.Exec(context.Background(), "rollback"); rerr != nil {
+			_ = conn.Close(context.Background())
+		}
+	}
+	return fmt.Errorf("commit: %w", err)
 }
 
 // committed is the error of a COMMIT the server answered with ROLLBACK:

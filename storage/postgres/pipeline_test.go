@@ -138,6 +138,14 @@ func TestTransactionRoundTrips(t *testing.T) {
 	if err := s.Migrate(c); err != nil {
 		t.Fatal(err)
 	}
+	client := storage.Client{Name: "Ann", CreatedAt: time.Now()}
+	if err := s.CreateClient(c, &client); err != nil {
+		t.Fatal(err)
+	}
+	d := storage.Dialog{ClientID: client.ID, Channel: "telegram", Status: storage.DialogOpen, CreatedAt: time.Now()}
+	if err := s.CreateDialog(c, &d); err != nil {
+		t.Fatal(err)
+	}
 	event := func() []storage.Event {
 		return []storage.Event{{Type: "x", At: time.Now(), Data: json.RawMessage(`{}`)}}
 	}
@@ -167,15 +175,35 @@ func TestTransactionRoundTrips(t *testing.T) {
 			}
 			return errRollback
 		}, 2},
+		// Updates whose result the store does not read wait for the next
+		// statement or the COMMIT.
+		{"updates and events at commit", func(tx storage.Queries) error {
+			if err := tx.TouchDialog(c, d.ID, time.Now(), true); err != nil {
+				return err
+			}
+			if err := tx.MarkDialogRead(c, d.ID); err != nil {
+				return err
+			}
+			return tx.AppendEventsAtCommit(c, event())
+		}, 1},
+		{"an update alone", func(tx storage.Queries) error { return tx.MarkDialogRead(c, d.ID) }, 1},
+		{"an update, then a read", func(tx storage.Queries) error {
+			if err := tx.MarkDialogRead(c, d.ID); err != nil {
+				return err
+			}
+			_, err := tx.GetState(c, "s", "k")
+			return err
+		}, 2},
 	}
 	for _, tc := range cases {
 		run := func() error { return s.Tx(c, tc.fn) }
+		expected := func(err error) bool { return err == nil || errors.Is(err, errRollback) }
 		// The first run prepares the statements on the connection.
-		if err := run(); err != nil && !errors.Is(err, errRollback) {
+		if err := run(); !expected(err) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		before := trips.trips.Load()
-		if err := run(); err != nil && !errors.Is(err, errRollback) {
+		if err := run(); !expected(err) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		if got := trips.trips.Load() - before; got != tc.trips {
@@ -183,8 +211,23 @@ func TestTransactionRoundTrips(t *testing.T) {
 		}
 	}
 	n, err := s.CountEvents(c, "x", time.Time{})
-	if err != nil || n != 4 {
-		t.Fatalf("events committed: %d, %v; want 4", n, err)
+	if err != nil || n != 6 {
+		t.Fatalf("events committed: %d, %v; want 6", n, err)
+	}
+
+	// A missing row fails the batch that carries COMMIT: the transaction
+	// fails with storage.ErrNotFound and the connection serves the next.
+	err = s.Tx(c, func(tx storage.Queries) error {
+		if err := tx.MarkDialogRead(c, d.ID+1000); err != nil {
+			t.Errorf("a queued update failed at once: %v", err)
+		}
+		return nil
+	})
+	if !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("update of a missing row: %v, want storage.ErrNotFound", err)
+	}
+	if err := s.Tx(c, func(tx storage.Queries) error { return tx.MarkDialogRead(c, d.ID) }); err != nil {
+		t.Fatalf("the next transaction: %v", err)
 	}
 }
 

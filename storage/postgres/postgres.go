@@ -108,7 +108,14 @@ func Dialect(migrations fs.FS, channel string) sqldb.Dialect {
 		SkipLocked:    " FOR UPDATE SKIP LOCKED",
 		NotifyChannel: channel,
 		HasTable:      `SELECT to_regclass($1) IS NOT NULL`,
+		MustMatch:     mustMatch,
 	}
+}
+
+// mustMatch wraps an UPDATE or DELETE so that matching no row fails it
+// (see sqldb.Dialect.MustMatch and migration 0006).
+func mustMatch(query, opParam string) string {
+	return `WITH m AS (` + query + ` RETURNING 1) SELECT sb_must_match(count(*), ` + opParam + `::text) FROM m`
 }
 
 var notIdent = regexp.MustCompile(`[^a-z0-9_]+`)
@@ -142,6 +149,7 @@ func lockKey(ns, name string) int64 {
 const (
 	uniqueViolation      = "23505"
 	foreignKeyViolation  = "23503"
+	noDataFound          = "P0002" // raised by sb_must_match
 	serializationFailure = "40001"
 	deadlockDetected     = "40P01"
 	tooManyConnections   = "53300"
@@ -157,7 +165,7 @@ func classify(err error) error {
 		switch {
 		case pe.Code == uniqueViolation:
 			return storage.ErrConflict
-		case pe.Code == foreignKeyViolation:
+		case pe.Code == foreignKeyViolation, pe.Code == noDataFound:
 			return storage.ErrNotFound
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
 			pe.Code == tooManyConnections, pe.Code == adminShutdown,

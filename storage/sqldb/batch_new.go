@@ -180,9 +180,8 @@ func (q *queries) AddNameKeys(ctx context.Context, keys []storage.NameKey) error
 		for _, k := range keys[lo:hi] {
 			rows = append(rows, a.row(k.Key, k.ClientID))
 		}
-		_, err := q.exec(ctx, "add name keys", `INSERT INTO name_keys (name_key, client_id) VALUES `+
+		return q.execLater(ctx, "add name keys", `INSERT INTO name_keys (name_key, client_id) VALUES `+
 			strings.Join(rows, ", ")+` ON CONFLICT (name_key, client_id) DO NOTHING`, a...)
-		return err
 	})
 }
 

@@ -57,7 +57,7 @@ func (q *queries) GetClient(ctx context.Context, id int64) (storage.Client, erro
 // UpdateClient writes kind, name, company and owner, and sets updated_at to
 // c.UpdatedAt (now when zero).
 func (q *queries) UpdateClient(ctx context.Context, c storage.Client) error {
-	return q.execOne(ctx, "update client", `UPDATE clients SET kind = $2, name = $3, search_text = $4,
+	return q.execOneLater(ctx, "update client", `UPDATE clients SET kind = $2, name = $3, search_text = $4,
 		company_id = $5, owner_id = $6, updated_at = $7 WHERE id = $1`,
 		c.ID, c.Kind, c.Name, searchText(c.Name), c.CompanyID, c.OwnerID, ms(orNow(c.UpdatedAt)))
 }

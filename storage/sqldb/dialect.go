@@ -42,6 +42,13 @@ type Dialect struct {
 	// pg_notify(NotifyChannel, id) inside the transaction, so the
 	// notification is delivered to every replica exactly at commit.
 	NotifyChannel string
+	// MustMatch, when set, wraps an UPDATE or DELETE (its text and the
+	// placeholder of the operation's name) into a statement that fails
+	// with an error Classify maps to storage.ErrNotFound when no row
+	// matches. Such a statement needs no look at its row count, so the
+	// driver may send it later (see Later). Without it, execOneLater runs
+	// the statement at once and counts.
+	MustMatch func(query, opParam string) string
 	// MigrateLock is run first in each migration transaction to keep two
 	// processes from migrating at once (a transaction-scoped advisory lock
 	// on PostgreSQL); empty when the engine's write lock already does it.

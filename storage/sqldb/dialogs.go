@@ -190,10 +190,10 @@ func (q *queries) SetDialogTeam(ctx context.Context, id, teamID int64, at time.T
 func (q *queries) SetDialogStatus(ctx context.Context, id int64, s storage.DialogStatus, at time.Time) error {
 	const op = "set dialog status"
 	if s == storage.DialogClosed {
-		return q.execOne(ctx, op, `UPDATE dialogs SET status = $2, closed_at = $3, updated_at = $3,
+		return q.execOneLater(ctx, op, `UPDATE dialogs SET status = $2, closed_at = $3, updated_at = $3,
 			sla_due_at = 0, reserved_for = 0, reserved_until = 0, queued_at = 0 WHERE id = $1`, id, s, ms(at))
 	}
-	return q.execOne(ctx, op, `UPDATE dialogs SET
+	return q.execOneLater(ctx, op, `UPDATE dialogs SET
 		queued_at = CASE WHEN status = 'closed' AND assignee_id = 0 THEN $3 ELSE queued_at END,
 		status = $2, closed_at = 0, updated_at = $3 WHERE id = $1`, id, s, ms(at))
 }
@@ -201,7 +201,7 @@ func (q *queries) SetDialogStatus(ctx context.Context, id int64, s storage.Dialo
 // SetDialogReservation holds a queued dialog for a manager (the client's
 // owner) until "until"; managerID 0 drops the hold.
 func (q *queries) SetDialogReservation(ctx context.Context, id, managerID int64, until time.Time) error {
-	return q.execOne(ctx, "set dialog reservation", `UPDATE dialogs SET reserved_for = $2, reserved_until = $3
+	return q.execOneLater(ctx, "set dialog reservation", `UPDATE dialogs SET reserved_for = $2, reserved_until = $3
 		WHERE id = $1`, id, managerID, ms(until))
 }
 
@@ -212,7 +212,7 @@ func (q *queries) TouchDialog(ctx context.Context, id int64, at time.Time, inbou
 	if inbound {
 		unread = 1
 	}
-	return q.execOne(ctx, "touch dialog", `UPDATE dialogs SET
+	return q.execOneLater(ctx, "touch dialog", `UPDATE dialogs SET
 		last_message_at = CASE WHEN last_message_at < $2 THEN $2 ELSE last_message_at END,
 		updated_at = $2, unread = unread + $3 WHERE id = $1`, id, ms(at), unread)
 }
@@ -220,14 +220,14 @@ func (q *queries) TouchDialog(ctx context.Context, id int64, at time.Time, inbou
 // MarkFirstResponse records the first reply time once and clears unread
 // and the SLA deadline.
 func (q *queries) MarkFirstResponse(ctx context.Context, id int64, at time.Time) error {
-	return q.execOne(ctx, "mark first response", `UPDATE dialogs SET
+	return q.execOneLater(ctx, "mark first response", `UPDATE dialogs SET
 		first_response_at = CASE WHEN first_response_at = 0 THEN $2 ELSE first_response_at END,
 		unread = 0, sla_due_at = 0, updated_at = $2 WHERE id = $1`, id, ms(at))
 }
 
 // MarkDialogRead clears unread.
 func (q *queries) MarkDialogRead(ctx context.Context, id int64) error {
-	return q.execOne(ctx, "mark dialog read", `UPDATE dialogs SET unread = 0 WHERE id = $1`, id)
+	return q.execOneLater(ctx, "mark dialog read", `UPDATE dialogs SET unread = 0 WHERE id = $1`, id)
 }
 
 // SLABreached lists open assigned dialogs without a first response whose

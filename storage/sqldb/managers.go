@@ -100,7 +100,7 @@ func (q *queries) LockManagers(ctx context.Context, ids []int64) ([]storage.Mana
 
 // ReleaseCapacity decrements the load, not below zero.
 func (q *queries) ReleaseCapacity(ctx context.Context, id int64) error {
-	return q.execOne(ctx, "release capacity", `UPDATE managers
+	return q.execOneLater(ctx, "release capacity", `UPDATE managers
 		SET load = CASE WHEN load > 0 THEN load - 1 ELSE 0 END WHERE id = $1`, id)
 }
 

@@ -151,9 +151,9 @@ func (q *queries) ListMessages(ctx context.Context, dialogID, beforeID int64, n 
 func (q *queries) SetMessageStatus(ctx context.Context, id int64, status, errText, externalID string) error {
 	const op = "set message status"
 	if externalID == "" {
-		return q.execOne(ctx, op, `UPDATE messages SET status = $2, error = $3 WHERE id = $1`, id, status, errText)
+		return q.execOneLater(ctx, op, `UPDATE messages SET status = $2, error = $3 WHERE id = $1`, id, status, errText)
 	}
-	return q.execOne(ctx, op, `UPDATE messages SET status = $2, error = $3, external_id = $4 WHERE id = $1`,
+	return q.execOneLater(ctx, op, `UPDATE messages SET status = $2, error = $3, external_id = $4 WHERE id = $1`,
 		id, status, errText, externalID)
 }
 

@@ -62,7 +62,7 @@ func (q *queries) ClaimOutbox(ctx context.Context, now time.Time, lease time.Dur
 
 // MarkOutboxSent records a completed send, which is never repeated.
 func (q *queries) MarkOutboxSent(ctx context.Context, id int64, externalID string, at time.Time) error {
-	return q.execOne(ctx, "mark outbox sent", `UPDATE outbox SET status = 'sent', external_id = $2, sent_at = $3,
+	return q.execOneLater(ctx, "mark outbox sent", `UPDATE outbox SET status = 'sent', external_id = $2, sent_at = $3,
 		locked_until = 0, last_error = '' WHERE id = $1`, id, externalID, ms(at))
 }
 

@@ -113,6 +113,31 @@ func (q *queries) execOne(ctx context.Context, op, query string, args ...any) er
 	return nil
 }
 
+// execLater runs a statement whose result is not needed: in a transaction
+// the driver may send it with the next statement (see Later), and its
+// error, if any, then comes back from that one.
+func (q *queries) execLater(ctx context.Context, op, query string, args ...any) error {
+	if q.tx == nil {
+		_, err := q.exec(ctx, op, query, args...)
+		return err
+	}
+	_, err := q.ex.ExecContext(WithLater(ctx), query, args...)
+	return q.wrap(op, err)
+}
+
+// execOneLater is execOne that the driver may send later: the check that a
+// row matched runs on the server (Dialect.MustMatch), so a missing row
+// still fails the transaction, from the next statement or the commit. The
+// caller must not treat storage.ErrNotFound as anything but a failure.
+func (q *queries) execOneLater(ctx context.Context, op, query string, args ...any) error {
+	must := q.db.dialect.MustMatch
+	if q.tx == nil || must == nil {
+		return q.execOne(ctx, op, query, args...)
+	}
+	args = append(args, op)
+	return q.execLater(ctx, op, must(query, "$"+strconv.Itoa(len(args))), args...)
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 

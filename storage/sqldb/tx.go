@@ -93,3 +93,20 @@ func CommitAfter(ctx context.Context) bool {
 	v, _ := ctx.Value(commitAfterKey{}).(bool)
 	return v
 }
+
+// laterKey marks a statement's context; see Later.
+type laterKey struct{}
+
+// Later reports whether ctx lets the driver hold the statement it runs
+// back and send it with the transaction's next statement, or its COMMIT,
+// in one round trip. The store marks only statements whose result it does
+// not read; their errors then come back from the next statement.
+func Later(ctx context.Context) bool {
+	v, _ := ctx.Value(laterKey{}).(bool)
+	return v
+}
+
+// WithLater marks ctx for Later.
+func WithLater(ctx context.Context) context.Context {
+	return context.WithValue(ctx, laterKey{}, true)
+}
