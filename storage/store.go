@@ -119,6 +119,12 @@ type AuthQueries interface {
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 	CreateAPIToken(ctx context.Context, t *APIToken) error
 	GetAPITokenByHash(ctx context.Context, tokenHash string) (APIToken, error)
+	// GetAPITokenOwner returns the token with this hash and its manager,
+	// in one read: what authenticating a request needs.
+	GetAPITokenOwner(ctx context.Context, tokenHash string) (APIToken, Manager, error)
+	// GetSessionOwner is GetSession with the session's manager, in one
+	// read.
+	GetSessionOwner(ctx context.Context, tokenHash string, now time.Time) (Session, Manager, error)
 	ListAPITokens(ctx context.Context, managerID int64) ([]APIToken, error)
 	DeleteAPIToken(ctx context.Context, managerID, id int64) error
 	TouchAPIToken(ctx context.Context, id int64, at time.Time) error

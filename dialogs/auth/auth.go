@@ -39,10 +39,10 @@ type Store interface {
 	GetManagerByLogin(ctx context.Context, login string) (storage.Manager, error)
 	ManagerTeams(ctx context.Context, managerID int64) ([]int64, error)
 	CreateSession(ctx context.Context, s storage.Session) error
-	GetSession(ctx context.Context, tokenHash string, now time.Time) (storage.Session, error)
+	GetSessionOwner(ctx context.Context, tokenHash string, now time.Time) (storage.Session, storage.Manager, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
 	CreateAPIToken(ctx context.Context, t *storage.APIToken) error
-	GetAPITokenByHash(ctx context.Context, tokenHash string) (storage.APIToken, error)
+	GetAPITokenOwner(ctx context.Context, tokenHash string) (storage.APIToken, storage.Manager, error)
 	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
 }
 
@@ -187,11 +187,9 @@ func (s *Service) Authenticate(r *http.Request) (Principal, error) {
 		if !strings.EqualFold(scheme, "Bearer") || tok == "" {
 			return Principal{}, ErrUnauthenticated
 		}
-		t, err := s.store.GetAPITokenByHash(ctx, Hash(strings.TrimSpace(tok)))
-		if err != nil {
-			return Principal{}, notFoundAsUnauth(err)
-		}
-		if m, err = s.store.GetManager(ctx, t.ManagerID); err != nil {
+		var t storage.APIToken
+		var err error
+		if t, m, err = s.store.GetAPITokenOwner(ctx, Hash(strings.TrimSpace(tok))); err != nil {
 			return Principal{}, notFoundAsUnauth(err)
 		}
 		now := s.now()
@@ -204,11 +202,8 @@ func (s *Service) Authenticate(r *http.Request) (Principal, error) {
 		if err != nil || c.Value == "" {
 			return Principal{}, ErrUnauthenticated
 		}
-		se, err := s.store.GetSession(ctx, Hash(c.Value), s.now())
-		if err != nil {
-			return Principal{}, notFoundAsUnauth(err)
-		}
-		if m, err = s.store.GetManager(ctx, se.ManagerID); err != nil {
+		var se storage.Session
+		if se, m, err = s.store.GetSessionOwner(ctx, Hash(c.Value), s.now()); err != nil {
 			return Principal{}, notFoundAsUnauth(err)
 		}
 		sess = &se

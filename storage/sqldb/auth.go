@@ -72,6 +72,23 @@ func (q *queries) GetAPITokenByHash(ctx context.Context, tokenHash string) (stor
 		[]any{tokenHash}, scanAPIToken)
 }
 
+// GetAPITokenOwner returns the token with this hash and its manager.
+func (q *queries) GetAPITokenOwner(ctx context.Context, tokenHash string) (storage.APIToken, storage.Manager, error) {
+	p, err := one(ctx, q, "get api token", `SELECT `+prefixed("t.", apiTokenCols)+`, `+prefixed("m.", managerCols)+`
+		FROM api_tokens t JOIN managers m ON m.id = t.manager_id WHERE t.token_hash = $1`,
+		[]any{tokenHash}, scanPair(scanAPIToken, scanManager))
+	return p.a, p.b, err
+}
+
+// GetSessionOwner returns an unexpired session and its manager.
+func (q *queries) GetSessionOwner(ctx context.Context, tokenHash string, now time.Time) (storage.Session, storage.Manager, error) {
+	p, err := one(ctx, q, "get session", `SELECT s.token_hash, s.manager_id, s.csrf_token, s.created_at, s.expires_at, `+
+		prefixed("m.", managerCols)+`
+		FROM sessions s JOIN managers m ON m.id = s.manager_id WHERE s.token_hash = $1 AND s.expires_at > $2`,
+		[]any{tokenHash, ms(now)}, scanPair(scanSession, scanManager))
+	return p.a, p.b, err
+}
+
 // ListAPITokens lists a manager's tokens ordered by id.
 func (q *queries) ListAPITokens(ctx context.Context, managerID int64) ([]storage.APIToken, error) {
 	return list(ctx, q, "list api tokens", `SELECT `+apiTokenCols+` FROM api_tokens WHERE manager_id = $1

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -140,6 +141,60 @@ func (q *queries) execOneLater(ctx context.Context, op, query string, args ...an
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
+
+// pair is a row of two records, as scanPair reads it.
+type pair[A, B any] struct {
+	a A
+	b B
+}
+
+// scanPair reads a row holding a's columns followed by b's with their
+// own scan functions. Each scan function runs twice: once to learn its
+// destinations, then, after the row is read into them, again on a
+// scanner that copies the values into its fresh ones, so that what a scan
+// function does after Scan (times from milliseconds, JSON) sees them.
+func scanPair[A, B any](sa func(scanner) (A, error), sb func(scanner) (B, error)) func(scanner) (pair[A, B], error) {
+	return func(r scanner) (pair[A, B], error) {
+		var rec recorder
+		_, _ = sa(&rec)
+		n := len(rec.dest)
+		_, _ = sb(&rec)
+		if err := r.Scan(rec.dest...); err != nil {
+			return pair[A, B]{}, err
+		}
+		a, err := sa(replay(rec.dest[:n]))
+		if err != nil {
+			return pair[A, B]{}, err
+		}
+		b, err := sb(replay(rec.dest[n:]))
+		return pair[A, B]{a, b}, err
+	}
+}
+
+// errRecorded ends a scan function's first, recording run.
+var errRecorded = errors.New("sqldb: destinations recorded")
+
+// recorder is a scanner that only notes the destinations.
+type recorder struct{ dest []any }
+
+func (r *recorder) Scan(dest ...any) error {
+	r.dest = append(r.dest, dest...)
+	return errRecorded
+}
+
+// replay is a scanner that copies already scanned values into the
+// destinations, which match them in number and type.
+type replay []any
+
+func (r replay) Scan(dest ...any) error {
+	if len(dest) != len(r) {
+		return fmt.Errorf("sqldb: scan pair: %d destinations for %d values", len(dest), len(r))
+	}
+	for i, d := range dest {
+		reflect.ValueOf(d).Elem().Set(reflect.ValueOf(r[i]).Elem())
+	}
+	return nil
+}
 
 // list runs query and scans every row with scan.
 func list[T any](ctx context.Context, q *queries, op, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {

@@ -23,7 +23,12 @@ func testSessions(t *testing.T, s storage.Store) {
 	}
 	wantErr(t, "duplicate token", s.CreateSession(c, live), storage.ErrConflict)
 	eq(t, "get", must(s.GetSession(c, "h1", at(30*time.Minute)))(t), live)
-	_, err := s.GetSession(c, "h2", at(30*time.Minute))
+	se, owner, err := s.GetSessionOwner(c, "h3", at(30*time.Minute))
+	ok(t, err)
+	eq(t, "with its manager", [2]any{se, owner}, [2]any{theirs, must(s.GetManager(c, other.ID))(t)})
+	_, _, err = s.GetSessionOwner(c, "h2", at(30*time.Minute))
+	wantErr(t, "expired, with its manager", err, storage.ErrNotFound)
+	_, err = s.GetSession(c, "h2", at(30*time.Minute))
 	wantErr(t, "expired", err, storage.ErrNotFound)
 	_, err = s.GetSession(c, "nope", t0)
 	wantErr(t, "missing", err, storage.ErrNotFound)
@@ -64,6 +69,17 @@ func testAPITokens(t *testing.T, s storage.Store) {
 
 	ok(t, s.TouchAPIToken(c, a.ID, at(time.Hour)))
 	eq(t, "touched", must(s.GetAPITokenByHash(c, "th1"))(t).LastUsedAt, at(time.Hour))
+	// The manager as GetManager reads it, changed fields and times included.
+	m.Name, m.Presence, m.Load, m.Disabled = "Tok Owner", storage.Online, 3, true
+	ok(t, s.UpdateManager(c, m))
+	ok(t, s.SetPresence(c, m.ID, storage.Online, at(2*time.Hour)))
+	tok, owner, err := s.GetAPITokenOwner(c, "th1")
+	ok(t, err)
+	a.LastUsedAt = at(time.Hour)
+	eq(t, "with its manager", [2]any{tok, owner}, [2]any{a, must(s.GetManager(c, m.ID))(t)})
+	eq(t, "the manager's presence time", owner.PresenceAt, at(2*time.Hour))
+	_, _, err = s.GetAPITokenOwner(c, "nope")
+	wantErr(t, "missing, with its manager", err, storage.ErrNotFound)
 	wantErr(t, "touch missing", s.TouchAPIToken(c, x.ID+1000, t0), storage.ErrNotFound)
 
 	wantErr(t, "delete someone else's", s.DeleteAPIToken(c, m.ID, x.ID), storage.ErrNotFound)
