@@ -1,7 +1,8 @@
 // Package postgres opens the production store: PostgreSQL through pgx,
-// running the shared SQL of package sqldb via pgx's database/sql driver,
-// plus the two things only PostgreSQL gives several replicas: LISTEN/NOTIFY
-// for the event stream and advisory locks for pollers that must run once.
+// running the shared SQL of package sqldb via pgx's database/sql driver
+// (wrapped to pipeline a transaction's statements, see pipeline.go), plus
+// the two things only PostgreSQL gives several replicas: LISTEN/NOTIFY for
+// the event stream and advisory locks for pollers that must run once.
 package postgres
 
 import (
