@@ -184,6 +184,76 @@ func BenchmarkNamesakeLookup(b *testing.B) {
 	}
 }
 
+// BenchmarkEmailDomainLookup times ClientsByEmailDomain, the query that
+// finds the clients sharing a new client's corporate email domain, as the
+// router asks (the first 50), against benchClients clients: for a big
+// customer's domain, where one client in benchDomainEvery has an address
+// (200 at the default size, 10,000 at a million), and for a small one with
+// three clients spread over the table. Its cost must follow what it
+// returns, not the table or the domain.
+func BenchmarkEmailDomainLookup(b *testing.B) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name, func(b *testing.B) {
+			st, n := loadedStore(b, name)
+			db := st.(interface{ SQL() *sql.DB }).SQL()
+			ctx := context.Background()
+			var big, small []int
+			for i := benchDomainEvery; i <= n; i += benchDomainEvery {
+				big = append(big, i)
+			}
+			for _, i := range []int{1, n / 2, n} {
+				small = append(small, i)
+			}
+			addDomain(b, db, "corp.example", big)
+			addDomain(b, db, "small.example", small)
+			_, _ = db.ExecContext(ctx, `ANALYZE`)
+			for _, d := range []struct {
+				name, domain string
+				want         int
+			}{{"big", "corp.example", min(50, len(big))}, {"small", "small.example", len(small)}} {
+				b.Run(d.name, func(b *testing.B) {
+					lat := make([]time.Duration, 0, 1<<16)
+					b.ReportAllocs()
+					for b.Loop() {
+						t0 := time.Now()
+						got, err := st.ClientsByEmailDomain(ctx, d.domain, 0, 50)
+						lat = append(lat, time.Since(t0))
+						if err != nil || len(got) != d.want {
+							b.Fatalf("lookup: %d found, %v", len(got), err)
+						}
+					}
+					reportPercentiles(b, lat)
+				})
+			}
+		})
+	}
+}
+
+// benchDomainEvery: one client in this many has an address at the big
+// customer's domain.
+const benchDomainEvery = 100
+
+// addDomain gives each of clients an email identity at domain.
+func addDomain(b *testing.B, db *sql.DB, domain string, clients []int) {
+	b.Helper()
+	for lo := 0; lo < len(clients); lo += 500 {
+		var q strings.Builder
+		var args []any
+		q.WriteString(`INSERT INTO identities (kind, value, client_id, domain, created_at) VALUES `)
+		for k, i := range clients[lo:min(lo+500, len(clients))] {
+			if k > 0 {
+				q.WriteString(", ")
+			}
+			p := len(args)
+			fmt.Fprintf(&q, "('email', $%d, $%d, $%d, 0)", p+1, p+2, p+3)
+			args = append(args, fmt.Sprintf("client%d@%s", i, domain), i, domain)
+		}
+		if _, err := db.ExecContext(context.Background(), q.String(), args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // reportPercentiles adds p50 and p99 in microseconds to the result.
 func reportPercentiles(b *testing.B, lat []time.Duration) {
 	if len(lat) == 0 {

@@ -82,6 +82,6 @@ func (q *queries) ClientIdentities(ctx context.Context, clientID int64) ([]stora
 func (q *queries) ClientsByEmailDomain(ctx context.Context, domain string, exclude int64, n int) ([]int64, error) {
 	return list(ctx, q, "clients by email domain", `SELECT DISTINCT i.client_id FROM identities i
 		JOIN clients c ON c.id = i.client_id
-		WHERE i.domain = $1 AND i.client_id <> $2 AND c.merged_into = 0
+		WHERE i.domain = $1 AND i.domain <> '' AND i.client_id <> $2 AND c.merged_into = 0
 		ORDER BY i.client_id LIMIT $3`, []any{strings.ToLower(domain), exclude, limit(n)}, scanInt64)
 }
