@@ -43,11 +43,14 @@ func (q *queries) EnqueueOutbox(ctx context.Context, it *storage.OutboxItem) err
 // UPDATE over a sub-select: on PostgreSQL the sub-select locks with SKIP
 // LOCKED so parallel workers take disjoint rows without waiting, and a row
 // another worker just leased fails the re-checked WHERE; SQLite's single
-// writer runs the statement alone.
+// writer runs the statement alone. The status IN term, implied by the rest,
+// is what lets SQLite read the partial index outbox_due instead of every
+// reply ever sent.
 func (q *queries) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, n int) ([]storage.OutboxItem, error) {
 	out, err := list(ctx, q, "claim outbox", `UPDATE outbox SET status = 'sending', locked_until = $2,
 		attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox
-			WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until <= $1)
+			WHERE status IN ('pending', 'sending')
+				AND ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND locked_until <= $1))
 			ORDER BY next_attempt_at, id LIMIT $3`+q.db.dialect.SkipLocked+`)
 		RETURNING `+outboxCols, []any{ms(now), ms(now.Add(lease)), limit(n)}, scanOutbox)
 	// RETURNING follows no ORDER BY; give the worker the rows in due order.
