@@ -236,7 +236,10 @@ func testSlowConsumer(t *testing.T, newSource func(testing.TB) Source) {
 
 	// The slow client never reads until it is cut: the server's writes to
 	// it block once the socket buffers are full, and its queue overflows.
-	slow, _, err := env.dial("admin", "", nil)
+	// It asks for everything from the first event: without a cursor it
+	// would start from whatever was newest when the hub registered it,
+	// which the dial's return does not wait for.
+	slow, _, err := env.dial("admin", "since=0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
