@@ -243,14 +243,7 @@ func (c *pipelineConn) commitAfter(r *batchRows) (driver.Rows, error) {
 		return nil, err
 	}
 	c.ended = true
-	tag, err := r.br.Exec()
-	if cerr := r.br.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = committed(tag)
-	}
-	if err != nil {
+	if err := batchCommitted(r.br); err != nil {
 		if c.Conn.Conn().PgConn().TxStatus() != 'I' {
 			_ = c.Conn.Conn().Close(context.Background())
 		}
@@ -304,15 +297,8 @@ func (tx *pipelineTx) end(stmt string) error {
 func (tx *pipelineTx) commitQueued() error {
 	c := tx.c
 	br, err := c.send(tx.ctx, "", nil, true)
-	var tag pgconn.CommandTag
 	if err == nil {
-		tag, err = br.Exec()
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = committed(tag)
-		}
+		err = batchCommitted(br)
 	}
 	if err == nil {
 		return nil
@@ -324,6 +310,19 @@ func (tx *pipelineTx) commitQueued() error {
 		}
 	}
 	return fmt.Errorf("commit: %w", err)
+}
+
+// batchCommitted reads COMMIT's result, the batch's last, and closes the
+// batch.
+func batchCommitted(br pgx.BatchResults) error {
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = committed(tag)
+	}
+	return err
 }
 
 // committed is the error of a COMMIT the server answered with ROLLBACK:
@@ -425,25 +424,26 @@ func (r *readRows) Next(dest []driver.Value) error {
 func decoder(m *pgtype.Map, fd pgconn.FieldDescription) func([]byte) (driver.Value, error) {
 	switch fd.DataTypeOID {
 	case pgtype.BoolOID:
-		return scanAs[bool](m, fd, func(v bool) driver.Value { return v })
+		return scanAs[bool](m, fd)
 	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
-		return scanAs[int64](m, fd, func(v int64) driver.Value { return v })
+		return scanAs[int64](m, fd)
 	case pgtype.Float4OID, pgtype.Float8OID:
-		return scanAs[float64](m, fd, func(v float64) driver.Value { return v })
+		return scanAs[float64](m, fd)
 	case pgtype.ByteaOID, pgtype.JSONOID, pgtype.JSONBOID:
-		return scanAs[[]byte](m, fd, func(v []byte) driver.Value { return v })
+		return scanAs[[]byte](m, fd)
 	default:
-		return scanAs[string](m, fd, func(v string) driver.Value { return v })
+		return scanAs[string](m, fd)
 	}
 }
 
-func scanAs[T any](m *pgtype.Map, fd pgconn.FieldDescription, value func(T) driver.Value) func([]byte) (driver.Value, error) {
+// scanAs decodes a column's raw values as T.
+func scanAs[T any](m *pgtype.Map, fd pgconn.FieldDescription) func([]byte) (driver.Value, error) {
 	var v T
 	plan := m.PlanScan(fd.DataTypeOID, fd.Format, &v)
 	return func(src []byte) (driver.Value, error) {
 		if err := plan.Scan(src, &v); err != nil {
 			return nil, err
 		}
-		return value(v), nil
+		return v, nil
 	}
 }

@@ -21,15 +21,6 @@ func scanEvent(r scanner) (storage.Event, error) {
 	return e, err
 }
 
-// appendEventPG takes the next id, inserts the event and queues its
-// notification (delivered at commit) in one statement. The parameters are
-// cast because INSERT ... SELECT does not type them from the columns.
-const appendEventPG = `WITH s AS (UPDATE event_seq SET last = last + 1 RETURNING last),
-	i AS (INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
-		SELECT s.last, $1::text, $2::bigint, $3::text, $4::bigint, $5::bigint, $6::bigint, $7::bigint FROM s
-		RETURNING id)
-	SELECT i.id FROM i, LATERAL (SELECT pg_notify($8::text, i.id::text)) n`
-
 // AppendEvent adds e to the log and sets its id.
 //
 // The id comes from the single event_seq row, incremented inside the
@@ -44,40 +35,13 @@ const appendEventPG = `WITH s AS (UPDATE event_seq SET last = last + 1 RETURNING
 // Outside Store.Tx the append runs in a transaction of its own, so that
 // Notify fires for it too.
 func (q *queries) AppendEvent(ctx context.Context, e *storage.Event) error {
-	const op = "append event"
-	e.At = orNow(e.At)
-	return q.atomic(ctx, func(q *queries) error {
-		var id int64
-		if ch := q.db.dialect.NotifyChannel; ch != "" {
-			// PostgreSQL does the three steps in one statement: one round
-			// trip instead of three per event, and the sequence row is
-			// locked for that much less of the transaction.
-			if err := q.ex.QueryRowContext(ctx, appendEventPG, e.Type, ms(e.At), string(e.Data),
-				e.DialogID, e.ClientID, e.TeamID, e.ManagerID, ch).Scan(&id); err != nil {
-				return q.wrap(op, err)
-			}
-			e.ID = id
-			q.noteAppended(*e)
-			return nil
-		}
-		if err := q.ex.QueryRowContext(ctx, `UPDATE event_seq SET last = last + 1 RETURNING last`).Scan(&id); err != nil {
-			return q.wrap(op, err)
-		}
-		if _, err := q.exec(ctx, op, `INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			id, e.Type, ms(e.At), string(e.Data), e.DialogID, e.ClientID, e.TeamID, e.ManagerID); err != nil {
-			return err
-		}
-		if ch := q.db.dialect.NotifyChannel; ch != "" {
-			// Delivered at commit, and not at all on rollback.
-			if _, err := q.exec(ctx, op, `SELECT pg_notify($1, $2)`, ch, strconv.FormatInt(id, 10)); err != nil {
-				return err
-			}
-		}
-		e.ID = id
-		q.noteAppended(*e)
-		return nil
-	})
+	es := []storage.Event{*e}
+	err := q.AppendEvents(ctx, es)
+	e.At = es[0].At
+	if err == nil {
+		e.ID = es[0].ID
+	}
+	return err
 }
 
 // noteAppended notes an appended event in the transaction.
@@ -92,11 +56,8 @@ func (q *queries) noteAppended(e storage.Event) {
 // sequence row no longer than one that logs one.
 func (q *queries) AppendEvents(ctx context.Context, es []storage.Event) error {
 	const op = "append events"
-	switch len(es) {
-	case 0:
+	if len(es) == 0 {
 		return nil
-	case 1:
-		return q.AppendEvent(ctx, &es[0])
 	}
 	return q.atomic(ctx, func(q *queries) error {
 		var last int64

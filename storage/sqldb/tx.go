@@ -76,37 +76,39 @@ func errf(op, format string, a ...any) error {
 	return fmt.Errorf("sqldb: %s: "+format, append([]any{op}, a...)...)
 }
 
-// commitAfterKey marks a query's context; see CommitAfter.
-type commitAfterKey struct{}
+// driverHint is a context key for what the store tells the driver about a
+// statement; see CommitAfter and Later.
+type driverHint int
+
+const (
+	hintCommitAfter driverHint = iota
+	hintLater
+)
+
+func withHint(ctx context.Context, h driverHint) context.Context {
+	return context.WithValue(ctx, h, true)
+}
+
+func hinted(ctx context.Context, h driverHint) bool {
+	v, _ := ctx.Value(h).(bool)
+	return v
+}
 
 // WithCommitAfter marks ctx for CommitAfter.
-func WithCommitAfter(ctx context.Context) context.Context {
-	return context.WithValue(ctx, commitAfterKey{}, true)
-}
+func WithCommitAfter(ctx context.Context) context.Context { return withHint(ctx, hintCommitAfter) }
 
 // CommitAfter reports whether ctx asks the driver to commit the
 // transaction right after the query it runs, in the same round trip. It
 // is set on the statement that appends the events of AppendEventsAtCommit;
 // a driver that ignores it still commits right after, in a round trip of
 // its own.
-func CommitAfter(ctx context.Context) bool {
-	v, _ := ctx.Value(commitAfterKey{}).(bool)
-	return v
-}
+func CommitAfter(ctx context.Context) bool { return hinted(ctx, hintCommitAfter) }
 
-// laterKey marks a statement's context; see Later.
-type laterKey struct{}
+// WithLater marks ctx for Later.
+func WithLater(ctx context.Context) context.Context { return withHint(ctx, hintLater) }
 
 // Later reports whether ctx lets the driver hold the statement it runs
 // back and send it with the transaction's next statement, or its COMMIT,
 // in one round trip. The store marks only statements whose result it does
 // not read; their errors then come back from the next statement.
-func Later(ctx context.Context) bool {
-	v, _ := ctx.Value(laterKey{}).(bool)
-	return v
-}
-
-// WithLater marks ctx for Later.
-func WithLater(ctx context.Context) context.Context {
-	return context.WithValue(ctx, laterKey{}, true)
-}
+func Later(ctx context.Context) bool { return hinted(ctx, hintLater) }
