@@ -6,6 +6,9 @@
 #               ingest at the same concurrency, on a throwaway database of the
 #               server in PG_SERVER, with consoles closing and answering and
 #               with consoles only listening; end-to-end p99 at 1,000 events/s.
+#               Between them the webhook floor (scripts/webhookfloor): the
+#               same signed webhooks from the same load tool, each stored
+#               with one INSERT and nothing else, flat out and at 1,000/s.
 #   SQLite      a single-row insert loop (scripts/sqlitefloor) vs the hub's
 #               ingest; start-up time and idle RSS; commit-to-frame with 500
 #               consoles; RSS with 10,000 idle WebSockets.
@@ -54,6 +57,7 @@ say "building"
 go build -o "$work/switchboard" ./cmd/switchboard
 go build -o "$work/switchboard-load" ./cmd/switchboard-load
 go build -o "$work/sqlitefloor" ./scripts/sqlitefloor
+go build -o "$work/webhookfloor" ./scripts/webhookfloor
 
 # config DRIVER URL: writes the daemon's configuration for this run.
 config() {
@@ -106,7 +110,7 @@ load() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_tps="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000=""
+pg_tps="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000=""
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgdb="perf_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
@@ -119,6 +123,26 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgbench -n -f "$work/insert.sql" -c "$CONCURRENCY" -j 2 -T "$DURATION" "$pgurl" >"$work/pgbench.txt" 2>&1
   pg_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.txt" | head -n 1)
   echo "pgbench: $pg_tps tps" >&2
+
+  # floor NAME ARGS...: one load-tool run against the webhook floor.
+  floor() {
+    local name=$1
+    shift
+    "$work/switchboard-load" --url "http://127.0.0.1:$PORT" --channel load --secret "$SECRET" --consoles 0 \
+      --json --quiet "$@" >"$work/$name.json"
+    printf '%s: %s events/s accepted, acknowledged p99 %s ms\n' "$name" "$(jget accepted_per_s "$work/$name.json")" \
+      "$(sed -n '/"ack_latency"/,/}/p' "$work/$name.json" | jget p99_ms /dev/stdin)" >&2
+  }
+  say "webhook floor: the load tool's signed webhooks, one INSERT each, $CONCURRENCY senders, ${DURATION}s"
+  "$work/webhookfloor" --db "$pgurl" --listen "127.0.0.1:$PORT" --secret "$SECRET" --conns "$CONCURRENCY" 2>"$work/webhookfloor.log" &
+  dpid=$!
+  for _ in $(seq 500); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.01; done
+  floor wh-flat --rate 0 --concurrency "$CONCURRENCY" --duration "${DURATION}s"
+  wh_flat=$(jget accepted_per_s "$work/wh-flat.json")
+  floor wh-1000 --rate 1000 --concurrency 64 --duration "${DURATION}s"
+  wh_rate_1000=$(jget accepted_per_s "$work/wh-1000.json")
+  wh_p99_1000=$(sed -n '/"ack_latency"/,/}/p' "$work/wh-1000.json" | jget p99_ms /dev/stdin)
+  stop
 
   config postgres "$pgurl"
   agents
@@ -195,8 +219,12 @@ say "summary ($(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s runs)"
 {
   if [ -n "$pg_tps" ]; then
     printf 'postgres  pgbench single-row INSERT tps   %10s\n' "$pg_tps"
-    printf 'postgres  hub ingest events/s            %10s   ratio %s (target >= 1.0)\n' "$pg_hub" "$(ratio "$pg_hub" "$pg_tps")"
-    printf 'postgres  ingest alone (no console work) %10s   ratio %s\n' "$pg_ingest" "$(ratio "$pg_ingest" "$pg_tps")"
+    printf 'postgres  webhook floor events/s         %10s   ratio %s; at 1,000/s: %s/s, acknowledged p99 %s ms\n' \
+      "$wh_flat" "$(ratio "$wh_flat" "$pg_tps")" "$wh_rate_1000" "$wh_p99_1000"
+    printf 'postgres  hub ingest events/s            %10s   ratio %s (target >= 1.0), %s of the webhook floor\n' \
+      "$pg_hub" "$(ratio "$pg_hub" "$pg_tps")" "$(ratio "$pg_hub" "$wh_flat")"
+    printf 'postgres  ingest alone (no console work) %10s   ratio %s, %s of the webhook floor\n' \
+      "$pg_ingest" "$(ratio "$pg_ingest" "$pg_tps")" "$(ratio "$pg_ingest" "$wh_flat")"
     printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms)\n' "$pg_rate_1000" "$pg_p99_1000"
   fi
   printf 'sqlite    single-row insert loop /s      %10s\n' "$sq_floor"

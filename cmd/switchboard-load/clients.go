@@ -177,8 +177,9 @@ func (s *sender) post(ctx context.Context, p payload, dup bool) bool {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(api.SignatureHeader, api.Sign(s.secret, body))
 	s.stats.sent.Add(1)
+	sentAt := time.Now()
 	if !dup {
-		s.stats.sending(p.ID, time.Now())
+		s.stats.sending(p.ID, sentAt)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -207,6 +208,7 @@ func (s *sender) post(ctx context.Context, p payload, dup bool) bool {
 			s.stats.fail("replay_stored_again")
 		default:
 			s.stats.accepted.Add(1)
+			s.stats.acked(time.Since(sentAt))
 		}
 		return true
 	default:

@@ -22,8 +22,11 @@ type report struct {
 	AcceptedPS float64          `json:"accepted_per_s"`
 	Errors     map[string]int64 `json:"errors"`
 	Latency    latencySummary   `json:"latency"`
-	Fairness   fairness         `json:"assignments"`
-	Outbox     outboxSummary    `json:"outbox"`
+	// Ack is the time from a new event's send to its 2xx: what the
+	// sender waits for, with or without consoles.
+	Ack      latencySummary `json:"ack_latency"`
+	Fairness fairness       `json:"assignments"`
+	Outbox   outboxSummary  `json:"outbox"`
 	// IdleConsoles is how many listen-only stream connections were open.
 	IdleConsoles int64          `json:"idle_consoles"`
 	Process      *procSummary   `json:"process,omitempty"`
@@ -106,7 +109,7 @@ func buildReport(target string, snap snapshot, sendTime time.Duration, proc *pro
 	r := report{
 		Target: target, Duration: round2(sendTime.Seconds()),
 		Sent: snap.Sent, Accepted: snap.Accepted, Duplicates: snap.Duplicates,
-		Errors: snap.Errors, Latency: summarize(snap.Latencies, snap.Pending),
+		Errors: snap.Errors, Latency: summarize(snap.Latencies, snap.Pending), Ack: summarize(snap.Acks, 0),
 		Fairness: spread(snap.PerManager), Process: proc, Settings: settings,
 		Outbox: outboxSummary{Replies: snap.Replies, Delivered: snap.Delivered},
 	}
@@ -136,6 +139,8 @@ func (r report) writeText(w io.Writer) error {
 	fmt.Fprintf(&b, "accepted          %.1f events/s\n", r.AcceptedPS)
 	fmt.Fprintf(&b, "latency           p50 %.1fms  p95 %.1fms  p99 %.1fms  max %.1fms  (%d measured, %d without a frame)\n",
 		r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max, r.Latency.Count, r.Latency.Unseen)
+	fmt.Fprintf(&b, "acknowledged      p50 %.1fms  p95 %.1fms  p99 %.1fms  max %.1fms  (send to 2xx)\n",
+		r.Ack.P50, r.Ack.P95, r.Ack.P99, r.Ack.Max)
 	fmt.Fprintf(&b, "errors            %s\n", kv(r.Errors))
 	fmt.Fprintf(&b, "assignments       min %d  max %d  %s\n", r.Fairness.Min, r.Fairness.Max, kv(r.Fairness.PerManager))
 	fmt.Fprintf(&b, "outbox            %d replies, %d delivered to the callback (%.1f/s)\n", r.Outbox.Replies, r.Outbox.Delivered, r.Outbox.PerSec)

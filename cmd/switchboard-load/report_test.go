@@ -84,6 +84,7 @@ func TestBuildReport(t *testing.T) {
 		Elapsed: 20 * time.Second, Sent: 1100, Accepted: 1000, Duplicates: 90, Replies: 40, Delivered: 40,
 		Errors:     map[string]int64{"http_503": 10},
 		Latencies:  []time.Duration{time.Millisecond, 2 * time.Millisecond},
+		Acks:       []time.Duration{300 * time.Microsecond, 400 * time.Microsecond, 7 * time.Millisecond},
 		PerManager: map[string]int64{"a": 10, "b": 12},
 		Pending:    3,
 	}
@@ -97,6 +98,9 @@ func TestBuildReport(t *testing.T) {
 	if r.Latency.Unseen != 3 || r.Latency.Count != 2 {
 		t.Errorf("latency = %+v", r.Latency)
 	}
+	if r.Ack.Count != 3 || r.Ack.P50 != 0.4 || r.Ack.Max != 7 || r.Ack.Unseen != 0 {
+		t.Errorf("ack latency = %+v, want 3 samples, p50 0.4ms, max 7ms", r.Ack)
+	}
 	if r.Fairness.Min != 10 || r.Fairness.Max != 12 {
 		t.Errorf("fairness = %+v", r.Fairness)
 	}
@@ -105,7 +109,8 @@ func TestBuildReport(t *testing.T) {
 	if err := r.writeText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"100.0 events/s", "p99 2.0ms", "http_503=10", "min 10  max 12  a=10 b=12", "40 delivered", "RSS max 40.0 MB"} {
+	for _, want := range []string{"100.0 events/s", "p99 2.0ms", "http_503=10", "min 10  max 12  a=10 b=12", "40 delivered", "RSS max 40.0 MB",
+		"acknowledged      p50 0.4ms  p95 7.0ms"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
 		}
@@ -120,7 +125,8 @@ func TestBuildReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	lat := back["latency"].(map[string]any)
-	if back["accepted_per_s"] != 100.0 || lat["p99_ms"] != 2.0 || back["errors"].(map[string]any)["http_503"] != 10.0 {
+	ack := back["ack_latency"].(map[string]any)
+	if back["accepted_per_s"] != 100.0 || lat["p99_ms"] != 2.0 || ack["max_ms"] != 7.0 || back["errors"].(map[string]any)["http_503"] != 10.0 {
 		t.Errorf("JSON report = %s", js.String())
 	}
 }

@@ -26,6 +26,8 @@ type stats struct {
 	mu        sync.Mutex
 	errors    map[string]int64
 	latencies []time.Duration
+	// acks are the times from a new event's send to its 2xx.
+	acks []time.Duration
 	// assignee maps a dialog to the manager it was first assigned to;
 	// perManager counts those first assignments.
 	assignee   map[int64]int64
@@ -65,6 +67,13 @@ func (s *stats) frame(eventID string, at time.Time) {
 	s.mu.Unlock()
 }
 
+// acked records how long the hook took to accept a new event.
+func (s *stats) acked(d time.Duration) {
+	s.mu.Lock()
+	s.acks = append(s.acks, d)
+	s.mu.Unlock()
+}
+
 // manager names a manager id for the report.
 func (s *stats) manager(id int64, login string) {
 	s.mu.Lock()
@@ -100,6 +109,7 @@ type snapshot struct {
 	Delivered  int64
 	Errors     map[string]int64
 	Latencies  []time.Duration
+	Acks       []time.Duration
 	PerManager map[string]int64
 	Pending    int
 }
@@ -115,6 +125,7 @@ func (s *stats) snapshot() snapshot {
 		snap.Errors[k] = v
 	}
 	snap.Latencies = append([]time.Duration(nil), s.latencies...)
+	snap.Acks = append([]time.Duration(nil), s.acks...)
 	for id, n := range s.perManager {
 		name := s.managers[id]
 		if name == "" {
@@ -140,5 +151,6 @@ func (s *stats) reset() {
 	s.mu.Lock()
 	s.errors = map[string]int64{}
 	s.latencies = nil
+	s.acks = nil
 	s.mu.Unlock()
 }
