@@ -678,3 +678,42 @@ func testNewClients(t *testing.T, e *groupEnv) {
 		seen[got.ClientID] = true
 	}
 }
+
+// A new client's event in a transaction of its own finds, when it writes
+// its identities, that another writer took its phone meanwhile: it runs
+// again and lands on one client holding every identity it brought.
+func TestLoneEventLosesItsIdentity(t *testing.T) {
+	t.Parallel()
+	for name, open := range storetest.Stores() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newGroupEnvOn(t, open(t), 2, nil)
+			e.raceID.Store(true)
+			ev := channels.InboundEvent{Channel: "api:test", ExternalID: "lone", SenderID: "lone", Text: "hi",
+				From: channels.Contact{Name: "Лена Одна", Identities: []channels.Identity{
+					{Kind: channels.Phone, Value: "+79001000031"}, {Kind: channels.Email, Value: "lena@example.org"}},
+					Weak: []channels.Identity{{Kind: channels.Phone, Value: "+79001000032"}}}}
+			rc, err := e.r.Ingest(ctx, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.raceID.Load() {
+				t.Fatal("the race was never staged")
+			}
+			ids, err := e.st.ClientIdentities(ctx, rc.ClientID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, id := range ids {
+				got = append(got, fmt.Sprintf("%s=%s weak=%t", id.Kind, id.Value, id.Weak))
+			}
+			slices.Sort(got)
+			want := []string{"email=lena@example.org weak=false", "phone=+79001000031 weak=false", "phone=+79001000032 weak=true"}
+			if !slices.Equal(got, want) {
+				t.Errorf("client %d holds %q, want %q", rc.ClientID, got, want)
+			}
+		})
+	}
+}

@@ -50,25 +50,30 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 	for _, f := range found {
 		held[storage.Identity{Kind: f.Kind, Value: f.Value}] = true
 	}
+	// The identities the client does not hold yet, in one statement.
+	var add []storage.Identity
 	for _, id := range ids {
-		if held[id] {
-			continue
-		}
-		id.ClientID, id.CreatedAt = client.ID, now
-		added, err := tx.AddIdentity(ctx, id)
-		if err != nil {
-			return storage.Client{}, false, err
-		}
-		if !added {
-			// Another event took this identity since we looked: start over
-			// so both land on one client.
-			return storage.Client{}, false, errLostRace
+		if !held[id] {
+			id.ClientID, id.CreatedAt = client.ID, now
+			add = append(add, id)
 		}
 	}
 	for _, id := range weak {
 		id.ClientID, id.CreatedAt, id.Weak = client.ID, now, true
-		if _, err := tx.AddIdentity(ctx, id); err != nil {
+		add = append(add, id)
+	}
+	if len(add) > 0 {
+		added, err := tx.AddIdentities(ctx, add)
+		if err != nil {
 			return storage.Client{}, false, err
+		}
+		for k, ok := range added {
+			// Another event took a strong identity since we looked: start
+			// over so both land on one client. A weak one someone else
+			// holds is no conflict.
+			if !ok && !add[k].Weak {
+				return storage.Client{}, false, errLostRace
+			}
 		}
 	}
 
