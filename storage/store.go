@@ -237,6 +237,11 @@ type DialogQueries interface {
 	// only if the current assignee still is "from", reporting whether it
 	// did; slaDue is the new first-response deadline (zero for none).
 	AssignDialog(ctx context.Context, id, from, to int64, slaDue, at time.Time) (bool, error)
+	// AssignNewDialog is AssignDialog for a dialog created in the same
+	// transaction, which nobody else can have taken: with nothing to
+	// report, the store may send it with the next statement. A missing
+	// dialog fails the transaction with ErrNotFound.
+	AssignNewDialog(ctx context.Context, id, to int64, slaDue, at time.Time) error
 	// UnassignDialog puts the dialog back into its team's queue.
 	UnassignDialog(ctx context.Context, id, from int64, at time.Time) (bool, error)
 	SetDialogTeam(ctx context.Context, id, teamID int64, at time.Time) error

@@ -151,6 +151,13 @@ func (q *queries) AssignDialog(ctx context.Context, id, from, to int64, slaDue, 
 	return false, q.exists(ctx, op, "dialogs", id)
 }
 
+// AssignNewDialog assigns a dialog this transaction created: see
+// storage.Queries.
+func (q *queries) AssignNewDialog(ctx context.Context, id, to int64, slaDue, at time.Time) error {
+	return q.execOneLater(ctx, "assign new dialog", `UPDATE dialogs SET assignee_id = $2, sla_due_at = $3, queued_at = 0,
+		reserved_for = 0, reserved_until = 0, updated_at = $4 WHERE id = $1`, id, to, ms(slaDue), ms(at))
+}
+
 // UnassignDialog puts the dialog back into its team's queue at "at" if it
 // is still from's; the SLA deadline goes with the assignee.
 func (q *queries) UnassignDialog(ctx context.Context, id, from int64, at time.Time) (bool, error) {

@@ -195,6 +195,29 @@ func testDialogAssign(t *testing.T, s storage.Store) {
 	eq(t, "back in the queue", ids(must(s.QueuedDialogs(c, team.ID, 10))(t), dialogID), []int64{d.ID})
 	_, err = s.UnassignDialog(c, d.ID+1000, m1.ID, t0)
 	wantErr(t, "unassign missing", err, storage.ErrNotFound)
+
+	// A dialog created and assigned in one transaction, the assignment
+	// followed by more statements as in an ingest.
+	var fresh storage.Dialog
+	ok(t, s.Tx(c, func(tx storage.Queries) error {
+		fresh = newDialog(t, tx, storage.Dialog{ClientID: cl.ID, TeamID: team.ID, QueuedAt: at(time.Minute),
+			ReservedFor: m2.ID, ReservedUntil: at(time.Hour)})
+		if err := tx.AssignNewDialog(c, fresh.ID, m1.ID, at(20*time.Minute), at(6*time.Second)); err != nil {
+			return err
+		}
+		return tx.TouchDialog(c, fresh.ID, at(7*time.Second), true)
+	}))
+	got = must(s.GetDialog(c, fresh.ID))(t)
+	eq(t, "new dialog assigned", [5]any{got.AssigneeID, got.SLADueAt, got.QueuedAt, got.ReservedFor, got.UpdatedAt},
+		[5]any{m1.ID, at(20 * time.Minute), time.Time{}, int64(0), at(7 * time.Second)})
+	err = s.Tx(c, func(tx storage.Queries) error {
+		if err := tx.AssignNewDialog(c, fresh.ID+1000, m1.ID, time.Time{}, t0); err != nil {
+			return err
+		}
+		return tx.SetDialogStatus(c, fresh.ID, storage.DialogClosed, at(time.Hour))
+	})
+	wantErr(t, "assign missing new dialog", err, storage.ErrNotFound)
+	eq(t, "nothing kept", must(s.GetDialog(c, fresh.ID))(t).Status, storage.DialogOpen)
 }
 
 func testDialogStatusAndActivity(t *testing.T, s storage.Store) {
