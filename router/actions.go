@@ -71,7 +71,7 @@ func (r *Router) assignTo(ctx context.Context, tx storage.Queries, d storage.Dia
 			return d, err
 		}
 	}
-	ok, d2, err := r.tryAssign(ctx, tx, d, c, m, team, now, evs)
+	ok, d2, err := r.tryAssign(ctx, tx, d, false, c, m, team, now, evs)
 	if err != nil {
 		return d, err
 	}

@@ -17,6 +17,12 @@ import (
 // one who just let its SLA run out). known is the dialog's team if the
 // caller has read it in this transaction, else nil.
 func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.Dialog, c storage.Client, known *storage.Team, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
+	return r.distributeDialog(ctx, tx, d, false, c, known, exclude, now, evs)
+}
+
+// distributeDialog is distribute; fresh says this transaction created d
+// (see tryAssign).
+func (r *Router) distributeDialog(ctx context.Context, tx storage.Queries, d storage.Dialog, fresh bool, c storage.Client, known *storage.Team, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
 	team, members, err := r.teamAndMembers(ctx, tx, d.TeamID, known)
 	if err != nil {
 		return d, err
@@ -36,7 +42,7 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 			return d, err
 		}
 		if err == nil && available(m) {
-			if ok, d2, err := r.tryAssign(ctx, tx, d, c, m, team, now, evs); ok || err != nil {
+			if ok, d2, err := r.tryAssign(ctx, tx, d, fresh, c, m, team, now, evs); ok || err != nil {
 				return d2, err
 			}
 		}
@@ -50,7 +56,7 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 		}
 		if err == nil && !owner.Disabled {
 			if available(owner) {
-				if ok, d2, err := r.tryAssign(ctx, tx, d, c, owner, team, now, evs); ok || err != nil {
+				if ok, d2, err := r.tryAssign(ctx, tx, d, fresh, c, owner, team, now, evs); ok || err != nil {
 					return d2, err
 				}
 			}
@@ -77,7 +83,7 @@ func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.D
 		if m.ID == exclude || !available(m) {
 			continue
 		}
-		ok, d2, err := r.tryAssign(ctx, tx, d, c, m, team, now, evs)
+		ok, d2, err := r.tryAssign(ctx, tx, d, fresh, c, m, team, now, evs)
 		if err != nil {
 			return d, err
 		}
@@ -178,8 +184,11 @@ func order(members []storage.Manager, strategy storage.Strategy, turn int64) []s
 
 // tryAssign gives d to m if m has capacity. Losing the dialog to a
 // concurrent assignment rolls the whole transaction back (errLostRace), so
-// the capacity reserved here is never leaked.
-func (r *Router) tryAssign(ctx context.Context, tx storage.Queries, d storage.Dialog, c storage.Client, m storage.Manager, team storage.Team, now time.Time, evs *pending) (bool, storage.Dialog, error) {
+// the capacity reserved here is never leaked. A dialog this transaction
+// created (fresh) cannot be lost: its assignment goes with the commit, so
+// the manager's row, locked from the reservation on, is held one round
+// trip less.
+func (r *Router) tryAssign(ctx context.Context, tx storage.Queries, d storage.Dialog, fresh bool, c storage.Client, m storage.Manager, team storage.Team, now time.Time, evs *pending) (bool, storage.Dialog, error) {
 	ok, err := tx.ReserveCapacity(ctx, m.ID, now)
 	if err != nil || !ok {
 		return false, d, err
@@ -188,12 +197,18 @@ func (r *Router) tryAssign(ctx context.Context, tx storage.Queries, d storage.Di
 	if team.SLA > 0 && d.FirstResponseAt.IsZero() {
 		due = now.Add(team.SLA)
 	}
-	assigned, err := tx.AssignDialog(ctx, d.ID, d.AssigneeID, m.ID, due, now)
-	if err != nil {
-		return false, d, err
-	}
-	if !assigned {
-		return false, d, errLostRace
+	if fresh {
+		if err := tx.AssignNewDialog(ctx, d.ID, m.ID, due, now); err != nil {
+			return false, d, err
+		}
+	} else {
+		assigned, err := tx.AssignDialog(ctx, d.ID, d.AssigneeID, m.ID, due, now)
+		if err != nil {
+			return false, d, err
+		}
+		if !assigned {
+			return false, d, errLostRace
+		}
 	}
 	if c.OwnerID == 0 {
 		// The first manager to take a client becomes its owner, so the

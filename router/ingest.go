@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -187,12 +186,14 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	// Checked or not, a concurrent delivery committing first shows as
 	// InsertMessage's conflict below.
 	if !checked {
-		m, err := tx.GetMessageByExternal(ctx, ev.Channel, ev.ExternalID)
-		if err == nil {
-			return channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}, nil
-		}
-		if !errors.Is(err, storage.ErrNotFound) {
+		// The receipt needs the ids alone, not the message's attachments.
+		refs, err := tx.MessageRefs(ctx, []storage.MessageKey{{Channel: ev.Channel, ExternalID: ev.ExternalID}})
+		if err != nil {
 			return channels.Receipt{}, err
+		}
+		if len(refs) > 0 {
+			m := refs[0]
+			return channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}, nil
 		}
 	}
 
@@ -225,7 +226,7 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	}
 
 	if th.distribute && !ev.Automated {
-		if d, err = r.distribute(ctx, tx, d, client, th.team, 0, now, evs); err != nil {
+		if d, err = r.distributeDialog(ctx, tx, d, th.created, client, th.team, 0, now, evs); err != nil {
 			return channels.Receipt{}, err
 		}
 	}

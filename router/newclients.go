@@ -191,10 +191,7 @@ func (r *Router) newCandidates(ctx context.Context, tx storage.Queries, w *newWr
 		if !ok {
 			continue
 		}
-		c := cands[k]
-		r.metrics.candidate()
-		w.logs[of[k]].add(storage.Event{Type: event.DuplicateFound, At: now, ClientID: c.ClientA,
-			Data: mustJSON(map[string]any{"candidate": *c})})
+		r.candidateFound(*cands[k], now, &w.logs[of[k]])
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 		isNew = true // a first name is as new a signal as a new client
 	}
 	if isNew {
-		if err := r.weakSignals(ctx, tx, client, ids, now, evs); err != nil {
+		if err := r.weakSignals(ctx, tx, client, created, ids, now, evs); err != nil {
 			return storage.Client{}, false, err
 		}
 	}
@@ -182,8 +182,10 @@ func (r *Router) identityConflict(ctx context.Context, tx storage.Queries, keep,
 // domain and by name, and raises candidates for the best few matches
 // (Config.CandidatesPerClient): a supervisor can review three likely
 // duplicates of a client, not the fifty other Ivan Ivanovs. They never
-// merge on their own.
-func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.Client, ids []storage.Identity, now time.Time, evs *pending) error {
+// merge on their own. A client created in this transaction (fresh) has
+// no candidates recorded yet, so its new ones are written in one
+// statement.
+func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.Client, fresh bool, ids []storage.Identity, now time.Time, evs *pending) error {
 	m := newMatcher(c)
 	for _, domain := range r.corporateDomains(ids) {
 		others, err := tx.ClientsByEmailDomain(ctx, domain, c.ID, r.cfg.CandidateScan)
@@ -201,9 +203,30 @@ func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.
 		}
 		m.similarNames(similar)
 	}
-	for _, w := range m.best(r.cfg.CandidatesPerClient) {
-		if err := r.raiseCandidate(ctx, tx, c.ID, w.other, w.reason, w.score, now, evs); err != nil {
-			return err
+	best := m.best(r.cfg.CandidatesPerClient)
+	if !fresh {
+		for _, w := range best {
+			if err := r.raiseCandidate(ctx, tx, c.ID, w.other, w.reason, w.score, now, evs); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(best) == 0 {
+		return nil
+	}
+	cands := make([]*storage.Candidate, len(best))
+	for i, w := range best {
+		cands[i] = &storage.Candidate{ClientA: c.ID, ClientB: w.other, Reason: w.reason, Score: w.score,
+			Status: storage.CandidateOpen, CreatedAt: now}
+	}
+	added, err := tx.AddCandidates(ctx, cands)
+	if err != nil {
+		return err
+	}
+	for i, ok := range added {
+		if ok {
+			r.candidateFound(*cands[i], now, evs)
 		}
 	}
 	return nil
@@ -301,10 +324,15 @@ func (r *Router) raiseCandidate(ctx context.Context, tx storage.Queries, a, b in
 		return err
 	}
 	if created {
-		r.metrics.candidate()
-		evs.add(storage.Event{Type: event.DuplicateFound, At: now, ClientID: a, Data: mustJSON(map[string]any{"candidate": cand})})
+		r.candidateFound(cand, now, evs)
 	}
 	return nil
+}
+
+// candidateFound counts and logs a newly recorded candidate pair.
+func (r *Router) candidateFound(c storage.Candidate, now time.Time, evs *pending) {
+	r.metrics.candidate()
+	evs.add(storage.Event{Type: event.DuplicateFound, At: now, ClientID: c.ClientA, Data: mustJSON(map[string]any{"candidate": c})})
 }
 
 // clientEvent builds a client event; clients are shared by the whole team,

@@ -5,10 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/url"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,94 +19,15 @@ import (
 	"github.com/switchboard-hub/switchboard/storage/storetest"
 )
 
-// tripCounter forwards connections to a PostgreSQL server and counts round
-// trips: each time a client sends after the server last spoke. Statements
-// pipelined in one batch are one trip however the client writes them.
-type tripCounter struct {
-	ln     net.Listener
-	target string
-	trips  atomic.Int64
-	wg     sync.WaitGroup
-}
-
-func newTripCounter(t *testing.T, target string) *tripCounter {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tripCounter{ln: ln, target: target}
-	p.wg.Go(p.serve)
-	t.Cleanup(func() { _ = ln.Close(); p.wg.Wait() })
-	return p
-}
-
-func (p *tripCounter) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.wg.Go(func() { p.pipe(c) })
-	}
-}
-
-func (p *tripCounter) pipe(client net.Conn) {
-	defer client.Close()
-	server, err := net.Dial("tcp", p.target)
-	if err != nil {
-		return
-	}
-	defer server.Close()
-	var clientSpoke atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 64<<10)
-		for {
-			n, err := server.Read(buf)
-			if n > 0 {
-				// Noted before the client can see the answer and reply.
-				clientSpoke.Store(false)
-				if _, werr := client.Write(buf[:n]); werr != nil {
-					return
-				}
-			}
-			if err != nil {
-				_ = client.Close()
-				return
-			}
-		}
-	}()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := client.Read(buf)
-		if n > 0 {
-			if !clientSpoke.Swap(true) {
-				p.trips.Add(1)
-			}
-			if _, werr := server.Write(buf[:n]); werr != nil {
-				break
-			}
-		}
-		if err != nil {
-			break
-		}
-	}
-	_ = server.Close()
-	<-done
-}
-
 // proxied returns a one-connection pool on url's schema, through a trip
 // counter.
-func proxied(t *testing.T, rawURL string) (*pgxpool.Pool, *tripCounter) {
+func proxied(t *testing.T, rawURL string) (*pgxpool.Pool, *storetest.TripCounter) {
 	t.Helper()
-	u, err := url.Parse(rawURL)
+	raw, p := storetest.Proxied(t, rawURL)
+	u, err := url.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newTripCounter(t, u.Host)
-	u.Host = p.ln.Addr().String()
 	q := u.Query()
 	q.Set("pool_max_conns", "1")
 	u.RawQuery = q.Encode()
@@ -202,11 +120,11 @@ func TestTransactionRoundTrips(t *testing.T) {
 		if err := run(); !expected(err) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		before := trips.trips.Load()
+		before := trips.Trips()
 		if err := run(); !expected(err) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if got := trips.trips.Load() - before; got != tc.trips {
+		if got := trips.Trips() - before; got != tc.trips {
 			t.Errorf("%s: %d round trips, want %d", tc.name, got, tc.trips)
 		}
 	}

@@ -1,0 +1,136 @@
+package router_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/channels"
+	"github.com/switchboard-hub/switchboard/router"
+	"github.com/switchboard-hub/switchboard/router/identity"
+	"github.com/switchboard-hub/switchboard/storage"
+	"github.com/switchboard-hub/switchboard/storage/blob"
+	"github.com/switchboard-hub/switchboard/storage/storetest"
+)
+
+// TestIngestRoundTrips counts the round trips to PostgreSQL that each kind
+// of ingest costs, as a budget: on a saturated machine they are much of
+// the CPU an event takes (a context switch on both sides of each), and
+// across a network the latency. A change that adds one shows up here
+// before it shows in a load run's noise.
+func TestIngestRoundTrips(t *testing.T) {
+	t.Parallel()
+	st, trips := storetest.PostgresCounted(t)
+	ctx := context.Background()
+	norm, err := identity.New(identity.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	m := storage.Manager{Login: "m1", Name: "m1", Role: storage.RoleAgent, Capacity: 1000, Presence: storage.Online, CreatedAt: now}
+	if err := st.CreateManager(ctx, &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetPresence(ctx, m.ID, storage.Online, now); err != nil {
+		t.Fatal(err)
+	}
+	team := storage.Team{Name: "sales", Strategy: storage.RoundRobin, SLA: 10 * time.Minute, CreatedAt: now}
+	if err := st.CreateTeam(ctx, &team); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddTeamMember(ctx, team.ID, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	// One event at a time, each in a transaction of its own: the path
+	// that every event not sharing a batch takes.
+	r := router.New(st, norm, blobs, router.Config{MaxBatch: 1}, router.WithClock(func() time.Time { return now }))
+
+	// Distinct names raise no namesakes, except where a kind asks for one.
+	surnames := []string{"Иванова", "Смирнова", "Кузнецова", "Попова", "Соколова", "Лебедева", "Козлова", "Новикова",
+		"Морозова", "Петрова", "Волкова", "Соловьёва", "Васильева", "Зайцева", "Павлова", "Семёнова", "Голубева",
+		"Виноградова", "Богданова", "Воробьёва"}
+	name := func(k int) string { return "Вера " + surnames[k%len(surnames)] }
+	ev := func(id, tel, mail string, k int) channels.InboundEvent {
+		e := msg("api:shop", id, name(k), phone(tel))
+		if mail != "" {
+			e.From.Identities = append(e.From.Identities, email(mail))
+		}
+		e.Team = "sales"
+		return e
+	}
+	n := 0
+	cost := func(e channels.InboundEvent) int64 {
+		t.Helper()
+		before := trips.Trips()
+		if _, err := r.Ingest(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		return trips.Trips() - before
+	}
+	// kind runs events of one kind three times and counts the last event
+	// of each run: the first run prepares the statements on its
+	// connection, and of the other two the cheaper counts, in case the
+	// pool handed a counted run a connection that had not prepared them.
+	kind := func(what string, want int64, events func(k int) []channels.InboundEvent) {
+		t.Helper()
+		got := int64(-1)
+		for i := range 3 {
+			n++
+			evs := events(n)
+			for j, e := range evs {
+				c := cost(e)
+				if i > 0 && j == len(evs)-1 && (got < 0 || c < got) {
+					got = c
+				}
+			}
+		}
+		if got != want {
+			t.Errorf("%s: %d round trips, want %d", what, got, want)
+		}
+	}
+	number := func(k int) string { return fmt.Sprintf("+7 912 000-%02d-%02d", k/100, k%100) }
+
+	// Three namesakes of name(1) and three clients at a corporate domain,
+	// so that every counted event of the kinds below that meets them
+	// raises the same number of candidates (the best three) and sends
+	// statements of the same shape.
+	for i := range 3 {
+		cost(ev(fmt.Sprint("seed-namesake-", i), number(900+i), "", 1))
+		cost(ev(fmt.Sprint("seed-corp-", i), number(950+i), fmt.Sprintf("seed%d@krug.example", i), 17+i))
+	}
+
+	// A new client: duplicate check, identity lookup, client, identities
+	// (its name keys queued with them), namesakes, dialog, message, team
+	// members, round-robin turn (on a connection of its own), capacity,
+	// and the assignment, owner and log sent with the COMMIT.
+	kind("new client", 11, func(k int) []channels.InboundEvent {
+		return []channels.InboundEvent{ev(fmt.Sprint("new-", k), number(k), "", k)}
+	})
+	// With a corporate address: one more lookup, the clients at its
+	// domain, and the candidates they make in one statement. The strong
+	// identities still go in one statement.
+	kind("new client with a corporate address", 13, func(k int) []channels.InboundEvent {
+		return []channels.InboundEvent{ev(fmt.Sprint("corp-", k), number(k), fmt.Sprintf("v%d@krug.example", k), k)}
+	})
+	// Namesakes of an earlier client: their candidates in one statement.
+	kind("new client with namesakes", 12, func(k int) []channels.InboundEvent {
+		return []channels.InboundEvent{ev(fmt.Sprint("namesake-", k), number(k), "", 1)}
+	})
+	// A returning client writing into the open dialog: duplicate check,
+	// identity lookup, client, open dialog, and the message, whose
+	// activity update and log go with the COMMIT.
+	kind("returning client", 6, func(k int) []channels.InboundEvent {
+		return []channels.InboundEvent{ev(fmt.Sprint("first-", k), number(k), "", k), ev(fmt.Sprint("again-", k), number(k), "", k)}
+	})
+	// A replay is answered from the duplicate check alone, and an empty
+	// COMMIT.
+	kind("replay", 2, func(k int) []channels.InboundEvent {
+		e := ev(fmt.Sprint("replayed-", k), number(k), "", k)
+		return []channels.InboundEvent{e, e}
+	})
+}
