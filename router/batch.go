@@ -60,7 +60,14 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 	for i, j := range batch {
 		keys[i] = storage.MessageKey{Channel: j.ev.Channel, ExternalID: j.ev.ExternalID}
 	}
-	refs, err := tx.MessageRefs(ctx, keys)
+	// Identities of every event: the fast ones' clients, and the clients
+	// the slow ones may change. Looked up with the duplicate check, in
+	// its round trip; a replay's are not used.
+	var lookup []storage.Identity
+	for _, j := range batch {
+		lookup = append(lookup, j.ids...)
+	}
+	refs, found, err := tx.LookupInbound(ctx, keys, lookup)
 	if err != nil {
 		return -1, err
 	}
@@ -68,11 +75,7 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 	for _, m := range refs {
 		stored[storage.MessageKey{Channel: m.Channel, ExternalID: m.ExternalID}] = m
 	}
-
-	// Identities of every new event: the fast ones' clients, and the
-	// clients the slow ones may change.
-	var lookup []storage.Identity
-	for i, j := range batch {
+	for i := range batch {
 		k := keys[i]
 		switch _, dup := stored[k]; {
 		case dup:
@@ -83,11 +86,6 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 			continue
 		}
 		first[k] = i + 1
-		lookup = append(lookup, j.ids...)
-	}
-	found, err := tx.FindIdentities(ctx, lookup)
-	if err != nil {
-		return -1, err
 	}
 	owner := make(map[identityKey]int64, len(found))
 	for _, f := range found {

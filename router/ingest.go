@@ -185,9 +185,12 @@ func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.I
 func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, atts []storage.Attachment, checked bool, evs *pending) (channels.Receipt, error) {
 	// Checked or not, a concurrent delivery committing first shows as
 	// InsertMessage's conflict below.
+	// The identities are looked up with the duplicate check, in one round
+	// trip; a batch's were looked up before earlier events of the batch
+	// may have added some, so they are looked up again.
+	var found []storage.Identity
 	if !checked {
-		// The receipt needs the ids alone, not the message's attachments.
-		refs, err := tx.MessageRefs(ctx, []storage.MessageKey{{Channel: ev.Channel, ExternalID: ev.ExternalID}})
+		refs, f, err := tx.LookupInbound(ctx, []storage.MessageKey{{Channel: ev.Channel, ExternalID: ev.ExternalID}}, ids)
 		if err != nil {
 			return channels.Receipt{}, err
 		}
@@ -195,10 +198,16 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 			m := refs[0]
 			return channels.Receipt{ClientID: m.ClientID, DialogID: m.DialogID, MessageID: m.ID, Duplicate: true}, nil
 		}
+		found = f
+	} else {
+		var err error
+		if found, err = tx.FindIdentities(ctx, ids); err != nil {
+			return channels.Receipt{}, err
+		}
 	}
 
 	now := r.now()
-	client, created, err := r.resolveClient(ctx, tx, ev, ids, weak, now, evs)
+	client, created, err := r.resolveClient(ctx, tx, ev, ids, weak, found, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}

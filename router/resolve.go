@@ -25,14 +25,11 @@ const (
 	scoreEmailDomain      = 0.5
 )
 
-// resolveClient finds the one client owning the event's identities, or
-// creates it (created), attaches identities it does not hold yet, and
-// records duplicate candidates for conflicts and weak signals.
-func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, now time.Time, evs *pending) (client storage.Client, created bool, err error) {
-	found, err := tx.FindIdentities(ctx, ids)
-	if err != nil {
-		return storage.Client{}, false, err
-	}
+// resolveClient finds the one client owning the event's identities (found
+// are those of ids stored), or creates it (created), attaches identities
+// it does not hold yet, and records duplicate candidates for conflicts and
+// weak signals.
+func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak, found []storage.Identity, now time.Time, evs *pending) (client storage.Client, created bool, err error) {
 	owners := ownersOf(found)
 
 	isNew := len(owners) == 0

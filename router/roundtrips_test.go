@@ -104,31 +104,31 @@ func TestIngestRoundTrips(t *testing.T) {
 		cost(ev(fmt.Sprint("seed-corp-", i), number(950+i), fmt.Sprintf("seed%d@krug.example", i), 17+i))
 	}
 
-	// A new client: duplicate check, identity lookup, client, identities
-	// (its name keys queued with them), namesakes, dialog, message, team
-	// members, round-robin turn (on a connection of its own), capacity,
-	// and the assignment, owner and log sent with the COMMIT.
-	kind("new client", 11, func(k int) []channels.InboundEvent {
+	// A new client: duplicate check and identity lookup together, client,
+	// identities (its name keys queued with them), namesakes, dialog,
+	// message, team members, round-robin turn (on a connection of its
+	// own), capacity, and the assignment, owner and log sent with the
+	// COMMIT.
+	kind("new client", 10, func(k int) []channels.InboundEvent {
 		return []channels.InboundEvent{ev(fmt.Sprint("new-", k), number(k), "", k)}
 	})
 	// With a corporate address: one more lookup, the clients at its
 	// domain, and the candidates they make in one statement. The strong
 	// identities still go in one statement.
-	kind("new client with a corporate address", 13, func(k int) []channels.InboundEvent {
+	kind("new client with a corporate address", 12, func(k int) []channels.InboundEvent {
 		return []channels.InboundEvent{ev(fmt.Sprint("corp-", k), number(k), fmt.Sprintf("v%d@krug.example", k), k)}
 	})
 	// Namesakes of an earlier client: their candidates in one statement.
-	kind("new client with namesakes", 12, func(k int) []channels.InboundEvent {
+	kind("new client with namesakes", 11, func(k int) []channels.InboundEvent {
 		return []channels.InboundEvent{ev(fmt.Sprint("namesake-", k), number(k), "", 1)}
 	})
-	// A returning client writing into the open dialog: duplicate check,
+	// A returning client writing into the open dialog: duplicate check and
 	// identity lookup, client, open dialog, and the message, whose
 	// activity update and log go with the COMMIT.
-	kind("returning client", 6, func(k int) []channels.InboundEvent {
+	kind("returning client", 5, func(k int) []channels.InboundEvent {
 		return []channels.InboundEvent{ev(fmt.Sprint("first-", k), number(k), "", k), ev(fmt.Sprint("again-", k), number(k), "", k)}
 	})
-	// A replay is answered from the duplicate check alone, and an empty
-	// COMMIT.
+	// A replay is answered from the first look, and an empty COMMIT.
 	kind("replay", 2, func(k int) []channels.InboundEvent {
 		e := ev(fmt.Sprint("replayed-", k), number(k), "", k)
 		return []channels.InboundEvent{e, e}

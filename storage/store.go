@@ -311,6 +311,9 @@ type MessageQueries interface {
 	// dialog, client, channel and external id (nothing else is filled), in
 	// any order: the duplicate check of many inbound events at once.
 	MessageRefs(ctx context.Context, keys []MessageKey) ([]Message, error)
+	// LookupInbound is MessageRefs(keys) and FindIdentities(ids), the first
+	// look at inbound events, which the store may send in one round trip.
+	LookupInbound(ctx context.Context, keys []MessageKey, ids []Identity) (refs []Message, found []Identity, err error)
 	// DialogByExternal returns the dialog holding any of the messages with
 	// these external ids on channel, the first found in order.
 	DialogByExternal(ctx context.Context, channel string, externalIDs []string) (Dialog, error)

@@ -77,6 +77,8 @@ type pipelineConn struct {
 type queued struct {
 	query string
 	args  []any
+	// rows, for a query, takes its result when the batch is sent.
+	rows *heldRows
 }
 
 // laterResult is the result of a queued statement: it has none to give,
@@ -133,13 +135,21 @@ func (c *pipelineConn) send(ctx context.Context, query string, argsV []driver.Na
 		// connection that is gone). The connection's transaction status
 		// would not tell yet: it comes at the end of the batch.
 		if _, err := br.Exec(); err != nil {
+			failHeld(later, err)
 			_ = br.Close()
 			return nil, err
 		}
 		c.begin = false
 	}
-	for range later {
-		if _, err := br.Exec(); err != nil {
+	for i, q := range later {
+		var err error
+		if q.rows != nil {
+			err = q.rows.fill(br, c.Conn.Conn().TypeMap())
+		} else {
+			_, err = br.Exec()
+		}
+		if err != nil {
+			failHeld(later[i:], err)
 			_ = br.Close()
 			return nil, err
 		}
@@ -191,6 +201,11 @@ func (c *pipelineConn) ExecContext(ctx context.Context, query string, argsV []dr
 }
 
 func (c *pipelineConn) QueryContext(ctx context.Context, query string, argsV []driver.NamedValue) (driver.Rows, error) {
+	if c.inTx && sqldb.Later(ctx) {
+		r := &heldRows{c: c, ctx: ctx}
+		c.later = append(c.later, queued{query: query, args: values(argsV), rows: r})
+		return r, nil
+	}
 	commit := c.inTx && sqldb.CommitAfter(ctx)
 	if !c.pending() && !commit {
 		return c.Conn.QueryContext(ctx, query, argsV)
@@ -266,7 +281,10 @@ func (tx *pipelineTx) Rollback() error { return tx.end("rollback") }
 // Queued statements go with COMMIT and are dropped by ROLLBACK.
 func (tx *pipelineTx) end(stmt string) error {
 	c := tx.c
-	defer func() { c.inTx, c.begin, c.ended, c.later = false, false, false, nil }()
+	defer func() {
+		failHeld(c.later, errDropped)
+		c.inTx, c.begin, c.ended, c.later = false, false, false, nil
+	}()
 	if c.ended {
 		return nil
 	}
@@ -386,18 +404,101 @@ func (r *batchRows) Next(dest []driver.Value) error {
 			r.decode[i] = decoder(r.typeMap, fd)
 		}
 	}
-	for i, raw := range r.rows.RawValues() {
-		if raw == nil {
+	return decodeRow(r.decode, r.rows.RawValues(), dest)
+}
+
+// decodeRow decodes a row's raw values into dest.
+func decodeRow(decode []func([]byte) (driver.Value, error), raw [][]byte, dest []driver.Value) error {
+	for i, v := range raw {
+		if v == nil {
 			dest[i] = nil
 			continue
 		}
-		v, err := r.decode[i](raw)
+		d, err := decode[i](v)
 		if err != nil {
 			return fmt.Errorf("column %d: %w", i, err)
 		}
-		dest[i] = v
+		dest[i] = d
 	}
 	return nil
+}
+
+// heldRows are the rows of a query held back (sqldb.Later): sent with the
+// transaction's next statement, or on their own when read first.
+type heldRows struct {
+	c   *pipelineConn
+	ctx context.Context
+	// sent: the batch carrying the query has been read (or failed, err).
+	sent bool
+	err  error
+	readRows
+}
+
+var errDropped = errors.New("postgres: the transaction ended before the held query was sent")
+
+// failHeld marks the held queries among qs as failed with err: the
+// server skipped them with the rest of their batch, or never got them.
+func failHeld(qs []queued, err error) {
+	for _, q := range qs {
+		if q.rows != nil && !q.rows.sent {
+			q.rows.sent, q.rows.err = true, err
+		}
+	}
+}
+
+// fill reads the query's result, the batch's next.
+func (r *heldRows) fill(br pgx.BatchResults, m *pgtype.Map) error {
+	r.sent = true
+	rows, err := br.Query()
+	if err != nil {
+		r.err = err
+		return err
+	}
+	fds := rows.FieldDescriptions()
+	r.names = make([]string, len(fds))
+	decode := make([]func([]byte) (driver.Value, error), len(fds))
+	for i, fd := range fds {
+		r.names[i], decode[i] = fd.Name, decoder(m, fd)
+	}
+	for rows.Next() {
+		row := make([]driver.Value, len(fds))
+		if err := decodeRow(decode, rows.RawValues(), row); err != nil {
+			rows.Close()
+			r.err = err
+			return err
+		}
+		r.rows = append(r.rows, row)
+	}
+	rows.Close()
+	r.err = rows.Err()
+	return r.err
+}
+
+// wait sends the query, and whatever else is queued, if nothing has
+// carried it yet.
+func (r *heldRows) wait() error {
+	if !r.sent {
+		br, err := r.c.send(r.ctx, "", nil, false)
+		if err == nil {
+			err = br.Close()
+		}
+		if err != nil && r.err == nil {
+			r.sent, r.err = true, err
+		}
+	}
+	return r.err
+}
+
+func (r *heldRows) Columns() []string {
+	_ = r.wait()
+	return r.names
+}
+
+func (r *heldRows) Next(dest []driver.Value) error {
+	if err := r.wait(); err != nil {
+		return err
+	}
+	return r.readRows.Next(dest)
 }
 
 // readRows are rows already read.

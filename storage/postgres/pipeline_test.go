@@ -105,6 +105,13 @@ func TestTransactionRoundTrips(t *testing.T) {
 			return tx.AppendEventsAtCommit(c, event())
 		}, 1},
 		{"an update alone", func(tx storage.Queries) error { return tx.MarkDialogRead(c, d.ID) }, 1},
+		// A read whose rows are needed only after the next statement goes
+		// with it.
+		{"a lookup of inbound events", func(tx storage.Queries) error {
+			_, _, err := tx.LookupInbound(c, []storage.MessageKey{{Channel: "telegram", ExternalID: "e1"}},
+				[]storage.Identity{{Kind: "phone", Value: "+79990001122"}})
+			return err
+		}, 2},
 		{"an update, then a read", func(tx storage.Queries) error {
 			if err := tx.MarkDialogRead(c, d.ID); err != nil {
 				return err
@@ -265,12 +272,38 @@ func TestPipelinedValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := read(tx) // the transaction's first statement, sent with BEGIN
+	// The same held back (sqldb.Later) and sent with the next statement.
+	held, err := tx.QueryContext(sqldb.WithLater(c), query, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one int
+	if err := tx.QueryRowContext(c, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("the statement carrying a held query: %d, %v", one, err)
+	}
+	var heldGot [][]any
+	for held.Next() {
+		vs := make([]any, 13)
+		ps := make([]any, len(vs))
+		for i := range vs {
+			ps[i] = &vs[i]
+		}
+		if err := held.Scan(ps...); err != nil {
+			t.Fatal(err)
+		}
+		heldGot = append(heldGot, vs)
+	}
+	if err := held.Err(); err != nil {
+		t.Fatal(err)
+	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 {
-		t.Fatalf("%d rows, want 3", len(got))
+	if len(got) != 3 || len(heldGot) != 3 {
+		t.Fatalf("%d and %d rows, want 3", len(got), len(heldGot))
 	}
+	got = append(got, heldGot...)
+	want = append(want, want...)
 	for i := range want {
 		for j := range want[i] {
 			w, g := want[i][j], got[i][j]
@@ -284,5 +317,54 @@ func TestPipelinedValues(t *testing.T) {
 				t.Errorf("row %d column %d: %#v, want %#v", i, j, g, w)
 			}
 		}
+	}
+}
+
+// A held query (sqldb.Later) read before any other statement is sent on
+// its own; one that fails fails the statement that carried it, and its
+// transaction, and the connection serves the next.
+func TestHeldQueries(t *testing.T) {
+	t.Parallel()
+	c := testCtx(t)
+	db, _ := pipelinedDB(t)
+
+	tx, err := db.BeginTx(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	if err := tx.QueryRowContext(sqldb.WithLater(c), `SELECT 41 + $1::int`, 1).Scan(&v); err != nil || v != 42 {
+		t.Fatalf("a held query read at once: %d, %v", v, err)
+	}
+	if err := tx.QueryRowContext(c, `SELECT 7`).Scan(&v); err != nil || v != 7 {
+		t.Fatalf("the next statement: %d, %v", v, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	tx, err = db.BeginTx(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := tx.QueryContext(sqldb.WithLater(c), `SELECT 1 / $1::int`, 0)
+	if err != nil {
+		t.Fatalf("held query: %v", err)
+	}
+	var pgErr *pgconn.PgError
+	if err := tx.QueryRowContext(c, `SELECT 7`).Scan(&v); !errors.As(err, &pgErr) || pgErr.Code != "22012" {
+		t.Fatalf("the statement carrying a failing held query: %v, want division by zero", err)
+	}
+	if held.Next() {
+		t.Fatal("a failed held query has a row")
+	}
+	if err := held.Err(); !errors.As(err, &pgErr) || pgErr.Code != "22012" {
+		t.Fatalf("the failed held query's error: %v", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	if err := db.QueryRowContext(c, `SELECT 8`).Scan(&v); err != nil || v != 8 {
+		t.Fatalf("after the failed transaction: %d, %v", v, err)
 	}
 }

@@ -110,6 +110,7 @@ func Dialect(migrations fs.FS, channel string) sqldb.Dialect {
 		NotifyChannel: channel,
 		HasTable:      `SELECT to_regclass($1) IS NOT NULL`,
 		MustMatch:     mustMatch,
+		ReadsLater:    true,
 	}
 }
 

@@ -139,18 +139,51 @@ func (q *queries) InsertMessages(ctx context.Context, msgs []*storage.Message) (
 func (q *queries) MessageRefs(ctx context.Context, keys []storage.MessageKey) ([]storage.Message, error) {
 	var out []storage.Message
 	err := chunks(len(keys), func(lo, hi int) error {
-		var a args
-		conds := make([]string, 0, hi-lo)
-		for _, k := range keys[lo:hi] {
-			conds = append(conds, "(channel = "+a.add(k.Channel)+" AND external_id = "+a.add(k.ExternalID)+")")
-		}
-		ms, err := list(ctx, q, "message refs", `SELECT id, dialog_id, client_id, channel, external_id FROM messages WHERE `+
-			strings.Join(conds, " OR "), a, func(r scanner) (storage.Message, error) {
-			var m storage.Message
-			return m, r.Scan(&m.ID, &m.DialogID, &m.ClientID, &m.Channel, &m.ExternalID)
-		})
+		query, a := messageRefs(keys[lo:hi])
+		ms, err := list(ctx, q, "message refs", query, a, scanMessageRef)
 		out = append(out, ms...)
 		return err
 	})
 	return out, err
+}
+
+// messageRefs is MessageRefs' statement for one chunk of keys.
+func messageRefs(keys []storage.MessageKey) (string, args) {
+	var a args
+	conds := make([]string, 0, len(keys))
+	for _, k := range keys {
+		conds = append(conds, "(channel = "+a.add(k.Channel)+" AND external_id = "+a.add(k.ExternalID)+")")
+	}
+	return `SELECT id, dialog_id, client_id, channel, external_id FROM messages WHERE ` + strings.Join(conds, " OR "), a
+}
+
+func scanMessageRef(r scanner) (storage.Message, error) {
+	var m storage.Message
+	return m, r.Scan(&m.ID, &m.DialogID, &m.ClientID, &m.Channel, &m.ExternalID)
+}
+
+// LookupInbound is MessageRefs and FindIdentities, the duplicate check
+// sent ahead of the identity lookup, in its round trip (listAhead).
+func (q *queries) LookupInbound(ctx context.Context, keys []storage.MessageKey, ids []storage.Identity) ([]storage.Message, []storage.Identity, error) {
+	if len(keys) == 0 || len(keys) > maxBatchRows || len(ids) == 0 {
+		refs, err := q.MessageRefs(ctx, keys)
+		if err != nil {
+			return nil, nil, err
+		}
+		found, err := q.FindIdentities(ctx, ids)
+		return refs, found, err
+	}
+	query, a := messageRefs(keys)
+	refs := listAhead(ctx, q, "message refs", query, a, scanMessageRef)
+	found, ferr := q.FindIdentities(ctx, ids)
+	// The duplicate check's error first: sent first, it also fails the
+	// lookup that carried it.
+	r, err := refs()
+	if err != nil {
+		return nil, nil, err
+	}
+	if ferr != nil {
+		return nil, nil, ferr
+	}
+	return r, found, nil
 }

@@ -49,6 +49,12 @@ type Dialect struct {
 	// driver may send it later (see Later). Without it, execOneLater runs
 	// the statement at once and counts.
 	MustMatch func(query, opParam string) string
+	// ReadsLater says the driver also holds back a query marked Later in a
+	// transaction, sending it with the next statement and handing its rows
+	// over when they are read (package postgres's driver does). The store
+	// then issues a read whose rows it needs only after its next statement
+	// that way (listAhead); without it, it reads at once.
+	ReadsLater bool
 	// MigrateLock is run first in each migration transaction to keep two
 	// processes from migrating at once (a transaction-scoped advisory lock
 	// on PostgreSQL); empty when the engine's write lock already does it.

@@ -199,6 +199,24 @@ func (r replay) Scan(dest ...any) error {
 // list runs query and scans every row with scan.
 func list[T any](ctx context.Context, q *queries, op, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
 	rows, err := q.ex.QueryContext(ctx, query, args...)
+	return collect(q, op, rows, err, scan)
+}
+
+// listAhead is list for a read whose rows the caller needs only after its
+// next statement: in a transaction, on a driver that holds such reads
+// back (Dialect.ReadsLater), the read goes in that statement's round trip.
+// The returned function reads the rows; call it after that statement.
+func listAhead[T any](ctx context.Context, q *queries, op, query string, args []any, scan func(scanner) (T, error)) func() ([]T, error) {
+	if q.tx == nil || !q.db.dialect.ReadsLater {
+		out, err := list(ctx, q, op, query, args, scan)
+		return func() ([]T, error) { return out, err }
+	}
+	rows, err := q.ex.QueryContext(WithLater(ctx), query, args...)
+	return func() ([]T, error) { return collect(q, op, rows, err, scan) }
+}
+
+// collect scans and closes the rows of a query that returned err.
+func collect[T any](q *queries, op string, rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, q.wrap(op, err)
 	}

@@ -18,6 +18,7 @@ var batchTests = []test{
 	{"TouchDialogs", testTouchDialogs},
 	{"InsertMessages", testInsertMessages},
 	{"MessageRefs", testMessageRefs},
+	{"LookupInbound", testLookupInbound},
 	{"CreateClients", testCreateClients},
 	{"SetClientOwners", testSetClientOwners},
 	{"AddIdentities", testAddIdentities},
@@ -290,4 +291,55 @@ func testMessageRefs(t *testing.T, s storage.Store) {
 	}
 	eq(t, "refs", got, []storage.Message{ref(m1), ref(m2)})
 	eq(t, "none", len(must(s.MessageRefs(c, nil))(t)), 0)
+}
+
+// testLookupInbound: the duplicate check and the identity lookup answer as
+// MessageRefs and FindIdentities do, outside a transaction and in one,
+// whether or not another statement follows before the answers are read,
+// and a lookup that fails fails its transaction.
+func testLookupInbound(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	cl := newClient(t, s, "X")
+	d := newDialog(t, s, storage.Dialog{ClientID: cl.ID})
+	m := newMessage(t, s, d, "e1", t0)
+	_, err := s.AddIdentity(c, storage.Identity{Kind: "phone", Value: "+79990001122", ClientID: cl.ID, CreatedAt: t0})
+	ok(t, err)
+	keys := []storage.MessageKey{{Channel: d.Channel, ExternalID: "e1"}, {Channel: d.Channel, ExternalID: "e9"}}
+	look := []storage.Identity{{Kind: "phone", Value: "+79990001122"}, {Kind: "email", Value: "x@example.org"}}
+	check := func(what string, refs []storage.Message, found []storage.Identity) {
+		t.Helper()
+		eq(t, what+": refs", ids(refs, messageID), []int64{m.ID})
+		eq(t, what+": found", len(found), 1)
+		eq(t, what+": owner", found[0].ClientID, cl.ID)
+	}
+	refs, found := must2(s.LookupInbound(c, keys, look))(t)
+	check("outside a transaction", refs, found)
+
+	err = s.Tx(c, func(tx storage.Queries) error {
+		refs, found, err := tx.LookupInbound(c, keys, look)
+		if err != nil {
+			return err
+		}
+		check("first in a transaction", refs, found)
+		// Again after a write, both answers seeing it.
+		if err := tx.SetState(c, "s", "k", "v"); err != nil {
+			return err
+		}
+		more := newMessage(t, tx, d, "e9", t0)
+		refs, found, err = tx.LookupInbound(c, keys, look)
+		if err != nil {
+			return err
+		}
+		got := ids(refs, messageID)
+		slices.Sort(got)
+		eq(t, "after a write", got, []int64{m.ID, more.ID})
+		eq(t, "found after a write", len(found), 1)
+		return errorString("roll back")
+	})
+	wantErr(t, "rolled back", err, errorString("roll back"))
+	eq(t, "nothing kept", len(must(s.MessageRefs(c, keys[1:]))(t)), 0)
+
+	// Nothing found, and no identities to look up.
+	refs, found = must2(s.LookupInbound(c, keys[1:], nil))(t)
+	eq(t, "nothing", [2]int{len(refs), len(found)}, [2]int{0, 0})
 }
