@@ -113,34 +113,32 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 			clientIDs = append(clientIDs, c)
 		}
 	}
+	// Their clients and open dialogs, in one round trip.
 	clients := make(map[int64]storage.Client, len(clientIDs))
-	var threads []storage.Thread
+	open := make(map[storage.Thread]storage.Dialog, len(clientIDs))
 	if len(clientIDs) > 0 {
-		cs, err := tx.GetClients(ctx, clientIDs)
+		var threads []storage.Thread
+		for i, j := range batch {
+			if clientOf[i] != 0 {
+				threads = append(threads, storage.Thread{ClientID: clientOf[i], Channel: j.ev.Channel, Key: j.ev.ThreadKey})
+			}
+		}
+		cs, ds, err := tx.LookupThreads(ctx, clientIDs, threads)
 		if err != nil {
 			return -1, err
 		}
 		for _, c := range cs {
 			clients[c.ID] = c
 		}
+		for _, d := range ds {
+			open[storage.Thread{ClientID: d.ClientID, Channel: d.Channel, Key: d.ThreadKey}] = d
+		}
 		for i, j := range batch {
 			c, ok := clients[clientOf[i]]
 			// A client's first name is written on the slow path.
 			if !ok || c.MergedInto != 0 || (c.Name == "" && j.ev.From.Name != "") {
 				clientOf[i] = 0
-				continue
 			}
-			threads = append(threads, storage.Thread{ClientID: c.ID, Channel: j.ev.Channel, Key: j.ev.ThreadKey})
-		}
-	}
-	open := make(map[storage.Thread]storage.Dialog, len(threads))
-	if len(threads) > 0 {
-		ds, err := tx.FindOpenDialogs(ctx, threads)
-		if err != nil {
-			return -1, err
-		}
-		for _, d := range ds {
-			open[storage.Thread{ClientID: d.ClientID, Channel: d.Channel, Key: d.ThreadKey}] = d
 		}
 	}
 	for i, j := range batch {

@@ -207,11 +207,11 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	}
 
 	now := r.now()
-	client, created, err := r.resolveClient(ctx, tx, ev, ids, weak, found, now, evs)
+	client, created, open, err := r.resolveClient(ctx, tx, ev, ids, weak, found, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
-	th, err := r.threadDialog(ctx, tx, ev, client, created, now, evs)
+	th, err := r.threadDialog(ctx, tx, ev, client, created, open, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}

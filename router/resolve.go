@@ -28,19 +28,37 @@ const (
 // resolveClient finds the one client owning the event's identities (found
 // are those of ids stored), or creates it (created), attaches identities
 // it does not hold yet, and records duplicate candidates for conflicts and
-// weak signals.
-func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak, found []storage.Identity, now time.Time, evs *pending) (client storage.Client, created bool, err error) {
+// weak signals. For an event that threadDialog would look up the client's
+// open dialog for, it looks it up with the client (open).
+func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak, found []storage.Identity, now time.Time, evs *pending) (client storage.Client, created bool, open openLookup, err error) {
 	owners := ownersOf(found)
 
 	isNew := len(owners) == 0
 	created = isNew
-	if isNew {
+	switch {
+	case isNew:
 		client, err = r.createClient(ctx, tx, ev, now, evs)
-	} else {
+	case len(owners) == 1 && ev.DialogID == 0 && len(ev.InReplyTo) == 0:
+		// One client, nothing merged into it here: its open dialog on the
+		// thread is the one threadDialog would find.
+		th := storage.Thread{ClientID: owners[0], Channel: ev.Channel, Key: ev.ThreadKey}
+		var cs []storage.Client
+		var ds []storage.Dialog
+		cs, ds, err = tx.LookupThreads(ctx, owners, []storage.Thread{th})
+		if err == nil && len(cs) == 0 {
+			err = fmt.Errorf("router: client %d of a stored identity: %w", owners[0], storage.ErrNotFound)
+		}
+		if err == nil {
+			client, open.done = cs[0], true
+			if len(ds) > 0 {
+				open.dialog = ds[0]
+			}
+		}
+	default:
 		client, err = tx.GetClient(ctx, owners[0])
 	}
 	if err != nil {
-		return storage.Client{}, false, err
+		return storage.Client{}, false, open, err
 	}
 
 	held := make(map[storage.Identity]bool, len(found))
@@ -62,14 +80,14 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 	if len(add) > 0 {
 		added, err := tx.AddIdentities(ctx, add)
 		if err != nil {
-			return storage.Client{}, false, err
+			return storage.Client{}, false, open, err
 		}
 		for k, ok := range added {
 			// Another event took a strong identity since we looked: start
 			// over so both land on one client. A weak one someone else
 			// holds is no conflict.
 			if !ok && !add[k].Weak {
-				return storage.Client{}, false, errLostRace
+				return storage.Client{}, false, open, errLostRace
 			}
 		}
 	}
@@ -77,26 +95,33 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 	for i := 1; i < len(owners); i++ {
 		other := owners[i]
 		if err := r.identityConflict(ctx, tx, client.ID, other, found, now, evs); err != nil {
-			return storage.Client{}, false, err
+			return storage.Client{}, false, open, err
 		}
 	}
 	if !isNew && client.Name == "" && ev.From.Name != "" {
 		client.Name = ev.From.Name
 		client.UpdatedAt = now
 		if err := tx.UpdateClient(ctx, client); err != nil {
-			return storage.Client{}, false, err
+			return storage.Client{}, false, open, err
 		}
 		if err := tx.SetNameKeys(ctx, client.ID, identity.NameKeys(client.Name)); err != nil {
-			return storage.Client{}, false, err
+			return storage.Client{}, false, open, err
 		}
 		isNew = true // a first name is as new a signal as a new client
 	}
 	if isNew {
 		if err := r.weakSignals(ctx, tx, client, created, ids, now, evs); err != nil {
-			return storage.Client{}, false, err
+			return storage.Client{}, false, open, err
 		}
 	}
-	return client, created, nil
+	return client, created, open, nil
+}
+
+// openLookup is the client's open dialog on an event's thread, when
+// resolveClient looked it up (done); a zero dialog when none is open.
+type openLookup struct {
+	done   bool
+	dialog storage.Dialog
 }
 
 // ownersOf lists the distinct clients owning found identities, oldest

@@ -27,8 +27,9 @@ type thread struct {
 // the dialog named by the channel (a plus-addressed reply), the dialog of a
 // message it answers, the client's open dialog with the same thread key.
 // Otherwise it opens a new one. A closed dialog that is answered is
-// reopened. A client created for this event (newClient) has no dialogs.
-func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, c storage.Client, newClient bool, now time.Time, evs *pending) (thread, error) {
+// reopened. A client created for this event (newClient) has no dialogs;
+// open is its open dialog when resolveClient looked it up already.
+func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, c storage.Client, newClient bool, open openLookup, now time.Time, evs *pending) (thread, error) {
 	if ev.DialogID != 0 {
 		d, err := tx.GetDialog(ctx, ev.DialogID)
 		switch {
@@ -49,7 +50,13 @@ func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channe
 			return thread{}, err
 		}
 	}
-	if !newClient {
+	switch {
+	case newClient:
+	case open.done:
+		if open.dialog.ID != 0 {
+			return thread{dialog: open.dialog}, nil
+		}
+	default:
 		d, err := tx.FindOpenDialog(ctx, c.ID, ev.Channel, ev.ThreadKey)
 		switch {
 		case err == nil:

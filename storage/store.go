@@ -314,6 +314,10 @@ type MessageQueries interface {
 	// LookupInbound is MessageRefs(keys) and FindIdentities(ids), the first
 	// look at inbound events, which the store may send in one round trip.
 	LookupInbound(ctx context.Context, keys []MessageKey, ids []Identity) (refs []Message, found []Identity, err error)
+	// LookupThreads is GetClients(clientIDs) and FindOpenDialogs(threads),
+	// the second look at inbound events from known clients, which the
+	// store may send in one round trip.
+	LookupThreads(ctx context.Context, clientIDs []int64, threads []Thread) (clients []Client, open []Dialog, err error)
 	// DialogByExternal returns the dialog holding any of the messages with
 	// these external ids on channel, the first found in order.
 	DialogByExternal(ctx context.Context, channel string, externalIDs []string) (Dialog, error)

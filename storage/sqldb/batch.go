@@ -42,24 +42,61 @@ func (q *queries) FindOpenDialogs(ctx context.Context, threads []storage.Thread)
 	seen := make(map[storage.Thread]bool, len(threads))
 	var out []storage.Dialog
 	err := chunks(len(threads), func(lo, hi int) error {
-		var a args
-		conds := make([]string, 0, hi-lo)
-		for _, t := range threads[lo:hi] {
-			conds = append(conds, "(client_id = "+a.add(t.ClientID)+" AND channel = "+a.add(t.Channel)+
-				" AND thread_key = "+a.add(t.Key)+")")
-		}
-		ds, err := list(ctx, q, "find open dialogs", `SELECT `+dialogCols+` FROM dialogs WHERE status <> 'closed' AND (`+
-			strings.Join(conds, " OR ")+`) ORDER BY id DESC`, a, scanDialog)
-		for _, d := range ds {
-			t := storage.Thread{ClientID: d.ClientID, Channel: d.Channel, Key: d.ThreadKey}
-			if !seen[t] {
-				seen[t] = true
-				out = append(out, d)
-			}
-		}
+		query, a := openDialogs(threads[lo:hi])
+		ds, err := list(ctx, q, "find open dialogs", query, a, scanDialog)
+		out = newestPerThread(out, ds, seen)
 		return err
 	})
 	return out, err
+}
+
+// openDialogs is FindOpenDialogs' statement for one chunk of threads.
+func openDialogs(threads []storage.Thread) (string, args) {
+	var a args
+	conds := make([]string, 0, len(threads))
+	for _, t := range threads {
+		conds = append(conds, "(client_id = "+a.add(t.ClientID)+" AND channel = "+a.add(t.Channel)+
+			" AND thread_key = "+a.add(t.Key)+")")
+	}
+	return `SELECT ` + dialogCols + ` FROM dialogs WHERE status <> 'closed' AND (` +
+		strings.Join(conds, " OR ") + `) ORDER BY id DESC`, a
+}
+
+// newestPerThread appends to out the first of ds (newest first) of each
+// thread not seen yet.
+func newestPerThread(out, ds []storage.Dialog, seen map[storage.Thread]bool) []storage.Dialog {
+	for _, d := range ds {
+		t := storage.Thread{ClientID: d.ClientID, Channel: d.Channel, Key: d.ThreadKey}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// LookupThreads is GetClients and FindOpenDialogs, the open dialogs sent
+// ahead of the clients, in their round trip (listAhead).
+func (q *queries) LookupThreads(ctx context.Context, clientIDs []int64, threads []storage.Thread) ([]storage.Client, []storage.Dialog, error) {
+	if len(threads) == 0 || len(threads) > maxBatchRows || len(clientIDs) == 0 {
+		open, err := q.FindOpenDialogs(ctx, threads)
+		if err != nil {
+			return nil, nil, err
+		}
+		clients, err := q.GetClients(ctx, clientIDs)
+		return clients, open, err
+	}
+	query, a := openDialogs(threads)
+	open := listAhead(ctx, q, "find open dialogs", query, a, scanDialog)
+	clients, cerr := q.GetClients(ctx, clientIDs)
+	ds, err := open()
+	if err != nil {
+		return nil, nil, err
+	}
+	if cerr != nil {
+		return nil, nil, cerr
+	}
+	return clients, newestPerThread(nil, ds, map[storage.Thread]bool{}), nil
 }
 
 // TouchDialogs records activity on many dialogs in one UPDATE per chunk.

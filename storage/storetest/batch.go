@@ -209,6 +209,32 @@ func testFindOpenDialogs(t *testing.T, s storage.Store) {
 		}
 		eq(t, fmt.Sprintf("agrees with FindOpenDialog for %+v", th), must(s.FindOpenDialogs(c, []storage.Thread{th}))(t), want)
 	}
+
+	// LookupThreads answers as GetClients and FindOpenDialogs, outside a
+	// transaction and in one, after a write it sees.
+	byID := func(d []storage.Dialog) []int64 {
+		out := ids(d, dialogID)
+		slices.Sort(out)
+		return out
+	}
+	clientIDs := []int64{y.ID, x.ID, x.ID + 1000}
+	cs, ds := must2(s.LookupThreads(c, clientIDs, threads))(t)
+	sorted := func(v []int64) []int64 { slices.Sort(v); return v }
+	eq(t, "clients", sorted(ids(cs, clientID)), []int64{x.ID, y.ID})
+	eq(t, "open dialogs", byID(ds), []int64{newer.ID, keyed.ID})
+	err := s.Tx(c, func(tx storage.Queries) error {
+		reopened := newDialog(t, tx, storage.Dialog{ClientID: y.ID, Channel: "telegram"})
+		cs, ds, err := tx.LookupThreads(c, clientIDs[:1], threads)
+		if err != nil {
+			return err
+		}
+		eq(t, "client in a transaction", ids(cs, clientID), []int64{y.ID})
+		eq(t, "open dialogs in a transaction", byID(ds), []int64{newer.ID, keyed.ID, reopened.ID})
+		return errorString("roll back")
+	})
+	wantErr(t, "rolled back", err, errorString("roll back"))
+	cs, ds = must2(s.LookupThreads(c, nil, nil))(t)
+	eq(t, "nothing asked", [2]int{len(cs), len(ds)}, [2]int{0, 0})
 }
 
 func testTouchDialogs(t *testing.T, s storage.Store) {
