@@ -49,7 +49,9 @@ trap cleanup EXIT
 say() { printf '\n== %s\n' "$*" >&2; }
 # jget KEY FILE: the first numeric value of "KEY": in an indented JSON report.
 jget() { sed -n "s/.*\"$1\": \\(-\\{0,1\\}[0-9.e+]*\\).*/\\1/p" "$2" | head -n 1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+# ack_p99 FILE: the p99 of the time to the 2xx in a load report.
+ack_p99() { sed -n '/"ack_latency"/,/}/p' "$1" | jget p99_ms /dev/stdin; }
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 
@@ -110,7 +112,7 @@ load() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_tps="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000=""
+pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000=""
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgdb="perf_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
@@ -131,7 +133,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
     "$work/switchboard-load" --url "http://127.0.0.1:$PORT" --channel load --secret "$SECRET" --consoles 0 \
       --json --quiet "$@" >"$work/$name.json"
     printf '%s: %s events/s accepted, acknowledged p99 %s ms\n' "$name" "$(jget accepted_per_s "$work/$name.json")" \
-      "$(sed -n '/"ack_latency"/,/}/p' "$work/$name.json" | jget p99_ms /dev/stdin)" >&2
+      "$(ack_p99 "$work/$name.json")" >&2
   }
   say "webhook floor: the load tool's signed webhooks, one INSERT each, $CONCURRENCY senders, ${DURATION}s"
   "$work/webhookfloor" --db "$pgurl" --listen "127.0.0.1:$PORT" --secret "$SECRET" --conns "$CONCURRENCY" 2>"$work/webhookfloor.log" &
@@ -141,7 +143,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   wh_flat=$(jget accepted_per_s "$work/wh-flat.json")
   floor wh-1000 --rate 1000 --concurrency 64 --duration "${DURATION}s"
   wh_rate_1000=$(jget accepted_per_s "$work/wh-1000.json")
-  wh_p99_1000=$(sed -n '/"ack_latency"/,/}/p' "$work/wh-1000.json" | jget p99_ms /dev/stdin)
+  wh_p99_1000=$(ack_p99 "$work/wh-1000.json")
   stop
 
   config postgres "$pgurl"
@@ -154,6 +156,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   load pg-1000 --rate 1000 --concurrency 64 --duration "${DURATION}s" --consoles 4
   pg_rate_1000=$(jget accepted_per_s "$work/pg-1000.json")
   pg_p99_1000=$(jget p99_ms "$work/pg-1000.json")
+  pg_ack_1000=$(ack_p99 "$work/pg-1000.json")
   stop
 
   # The flat-out run without the consoles' own work (closing dialogs,
@@ -225,7 +228,8 @@ say "summary ($(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s runs)"
       "$pg_hub" "$(ratio "$pg_hub" "$pg_tps")" "$(ratio "$pg_hub" "$wh_flat")"
     printf 'postgres  ingest alone (no console work) %10s   ratio %s, %s of the webhook floor\n' \
       "$pg_ingest" "$(ratio "$pg_ingest" "$pg_tps")" "$(ratio "$pg_ingest" "$wh_flat")"
-    printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms)\n' "$pg_rate_1000" "$pg_p99_1000"
+    printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms), acknowledged p99 %s ms\n' \
+      "$pg_rate_1000" "$pg_p99_1000" "$pg_ack_1000"
   fi
   printf 'sqlite    single-row insert loop /s      %10s\n' "$sq_floor"
   printf 'sqlite    hub ingest events/s            %10s   ratio %s\n' "$sq_hub" "$(ratio "$sq_hub" "$sq_floor")"
