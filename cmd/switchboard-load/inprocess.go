@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/switchboard-hub/switchboard/channels/api"
 	"github.com/switchboard-hub/switchboard/daemon"
@@ -153,7 +154,13 @@ func seed(ctx context.Context, cfg daemon.Config, managers, capacity int) ([]str
 func adminExec(ctx context.Context, u, sql string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, u)
+	// Parsed as a pool's URL, so that the pool settings the daemon takes
+	// (pool_max_conns, …) are not sent to the server as run-time ones.
+	cfg, err := pgxpool.ParseConfig(u)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
