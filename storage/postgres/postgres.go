@@ -31,25 +31,23 @@ import (
 // each other.
 const BaseChannel = "switchboard_events"
 
-// DefaultMaxConns is the pool size when the URL sets no pool_max_conns.
-const DefaultMaxConns = 16
-
 // Open connects to the database at url (a postgres:// URL or key=value
 // string; a search_path parameter selects the schema, and pgxpool's
 // pool_max_conns and friends size the pool) and starts the notification
 // listener. It does not migrate; call Migrate. An unreachable server is
 // storage.ErrUnavailable.
+//
+// The pool keeps pgxpool's size, 4 or the number of CPUs if more: group
+// commit already shares transactions among concurrent ingests, and more
+// connections only add transactions queueing on the same rows (managers'
+// capacity, the log's sequence) inside the server. With the database on
+// the same two cores, 16 connections took 30-45% off the load tool's rate
+// against 4 (docs/PERFORMANCE.md, change 26). A database across a network
+// may want more, set in the URL.
 func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
-	}
-	if !strings.Contains(url, "pool_max_conns") {
-		// pgxpool's default (4 on a small machine) starves concurrent
-		// ingests, which spend most of their time waiting on round trips,
-		// not on the server's CPU; 16 per replica leaves ample room under
-		// PostgreSQL's default 100 connections.
-		cfg.MaxConns = DefaultMaxConns
 	}
 	migs, err := sqldb.Migrations("postgres")
 	if err != nil {
