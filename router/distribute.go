@@ -15,14 +15,9 @@ import (
 // waited for if the team says so), then the team's strategy among online
 // members with free capacity. exclude is a manager not to offer it to (the
 // one who just let its SLA run out). known is the dialog's team if the
-// caller has read it in this transaction, else nil.
-func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.Dialog, c storage.Client, known *storage.Team, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
-	return r.distributeDialog(ctx, tx, d, false, c, known, exclude, now, evs)
-}
-
-// distributeDialog is distribute; fresh says this transaction created d
-// (see tryAssign).
-func (r *Router) distributeDialog(ctx context.Context, tx storage.Queries, d storage.Dialog, fresh bool, c storage.Client, known *storage.Team, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
+// caller has read it in this transaction, else nil. fresh says this
+// transaction created d (see tryAssign).
+func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.Dialog, fresh bool, c storage.Client, known *storage.Team, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
 	team, members, err := r.teamAndMembers(ctx, tx, d.TeamID, known)
 	if err != nil {
 		return d, err
@@ -123,7 +118,7 @@ func (r *Router) handOver(ctx context.Context, tx storage.Queries, d storage.Dia
 	if d.TeamID == 0 {
 		known = nil
 	}
-	return r.distribute(ctx, tx, d, c, known, prev, now, evs)
+	return r.distribute(ctx, tx, d, false, c, known, prev, now, evs)
 }
 
 // redistribute loads the dialog's client and distributes the dialog.
@@ -132,7 +127,7 @@ func (r *Router) redistribute(ctx context.Context, tx storage.Queries, d storage
 	if err != nil {
 		return d, err
 	}
-	return r.distribute(ctx, tx, d, c, nil, exclude, now, evs)
+	return r.distribute(ctx, tx, d, false, c, nil, exclude, now, evs)
 }
 
 // manager returns manager id, from the team's members just read when it is

@@ -46,20 +46,25 @@ func forEachStore(t *testing.T, cfg router.Config, fn func(e *env)) {
 	for name, open := range storetest.Stores() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			st := open(t)
-			norm, err := identity.New(identity.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			blobs, err := blob.Open(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-			r := router.New(st, norm, blobs, cfg, router.WithClock(c.now))
-			fn(&env{t: t, ctx: context.Background(), store: st, r: r, clock: c})
+			fn(newEnv(t, open(t), cfg))
 		})
 	}
+}
+
+// newEnv runs a router with cfg on st, on a test clock.
+func newEnv(t *testing.T, st storage.Store, cfg router.Config) *env {
+	t.Helper()
+	norm, err := identity.New(identity.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	r := router.New(st, norm, blobs, cfg, router.WithClock(c.now))
+	return &env{t: t, ctx: context.Background(), store: st, r: r, clock: c}
 }
 
 func (e *env) manager(login string, capacity int, p storage.Presence) storage.Manager {

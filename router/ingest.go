@@ -235,7 +235,7 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	}
 
 	if th.distribute && !ev.Automated {
-		if d, err = r.distributeDialog(ctx, tx, d, th.created, client, th.team, 0, now, evs); err != nil {
+		if d, err = r.distribute(ctx, tx, d, th.created, client, th.team, 0, now, evs); err != nil {
 			return channels.Receipt{}, err
 		}
 	}

@@ -175,8 +175,7 @@ func (r *Router) newCandidates(ctx context.Context, tx storage.Queries, w *newWr
 	var of []int
 	for i, m := range matchers {
 		for _, b := range m.best(r.cfg.CandidatesPerClient) {
-			cands = append(cands, &storage.Candidate{ClientA: w.clients[i].ID, ClientB: b.other, Reason: b.reason,
-				Score: b.score, Status: storage.CandidateOpen, CreatedAt: now})
+			cands = append(cands, b.candidate(w.clients[i].ID, now))
 			of = append(of, i)
 		}
 	}

@@ -41,19 +41,7 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 	case len(owners) == 1 && ev.DialogID == 0 && len(ev.InReplyTo) == 0:
 		// One client, nothing merged into it here: its open dialog on the
 		// thread is the one threadDialog would find.
-		th := storage.Thread{ClientID: owners[0], Channel: ev.Channel, Key: ev.ThreadKey}
-		var cs []storage.Client
-		var ds []storage.Dialog
-		cs, ds, err = tx.LookupThreads(ctx, owners, []storage.Thread{th})
-		if err == nil && len(cs) == 0 {
-			err = fmt.Errorf("router: client %d of a stored identity: %w", owners[0], storage.ErrNotFound)
-		}
-		if err == nil {
-			client, open.done = cs[0], true
-			if len(ds) > 0 {
-				open.dialog = ds[0]
-			}
-		}
+		client, open, err = clientWithOpenDialog(ctx, tx, owners[0], ev)
 	default:
 		client, err = tx.GetClient(ctx, owners[0])
 	}
@@ -122,6 +110,23 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 type openLookup struct {
 	done   bool
 	dialog storage.Dialog
+}
+
+// clientWithOpenDialog reads client id with its open dialog on the event's
+// thread, in one round trip.
+func clientWithOpenDialog(ctx context.Context, tx storage.Queries, id int64, ev channels.InboundEvent) (storage.Client, openLookup, error) {
+	cs, ds, err := tx.LookupThreads(ctx, []int64{id}, []storage.Thread{{ClientID: id, Channel: ev.Channel, Key: ev.ThreadKey}})
+	if err != nil {
+		return storage.Client{}, openLookup{}, err
+	}
+	if len(cs) == 0 {
+		return storage.Client{}, openLookup{}, fmt.Errorf("router: client %d of a stored identity: %w", id, storage.ErrNotFound)
+	}
+	open := openLookup{done: true}
+	if len(ds) > 0 {
+		open.dialog = ds[0]
+	}
+	return cs[0], open, nil
 }
 
 // ownersOf lists the distinct clients owning found identities, oldest
@@ -239,8 +244,7 @@ func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.
 	}
 	cands := make([]*storage.Candidate, len(best))
 	for i, w := range best {
-		cands[i] = &storage.Candidate{ClientA: c.ID, ClientB: w.other, Reason: w.reason, Score: w.score,
-			Status: storage.CandidateOpen, CreatedAt: now}
+		cands[i] = w.candidate(c.ID, now)
 	}
 	added, err := tx.AddCandidates(ctx, cands)
 	if err != nil {
@@ -331,6 +335,12 @@ type weakMatch struct {
 	other  int64
 	reason string
 	score  float64
+}
+
+// candidate is the open candidate pair of client and the match.
+func (w weakMatch) candidate(client int64, now time.Time) *storage.Candidate {
+	return &storage.Candidate{ClientA: client, ClientB: w.other, Reason: w.reason, Score: w.score,
+		Status: storage.CandidateOpen, CreatedAt: now}
 }
 
 func (r *Router) raiseCandidate(ctx context.Context, tx storage.Queries, a, b int64, reason string, score float64, now time.Time, evs *pending) error {

@@ -1,16 +1,13 @@
 package router_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/switchboard-hub/switchboard/channels"
 	"github.com/switchboard-hub/switchboard/router"
-	"github.com/switchboard-hub/switchboard/router/identity"
 	"github.com/switchboard-hub/switchboard/storage"
-	"github.com/switchboard-hub/switchboard/storage/blob"
 	"github.com/switchboard-hub/switchboard/storage/storetest"
 )
 
@@ -22,33 +19,11 @@ import (
 func TestIngestRoundTrips(t *testing.T) {
 	t.Parallel()
 	st, trips := storetest.PostgresCounted(t)
-	ctx := context.Background()
-	norm, err := identity.New(identity.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := blob.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	m := storage.Manager{Login: "m1", Name: "m1", Role: storage.RoleAgent, Capacity: 1000, Presence: storage.Online, CreatedAt: now}
-	if err := st.CreateManager(ctx, &m); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetPresence(ctx, m.ID, storage.Online, now); err != nil {
-		t.Fatal(err)
-	}
-	team := storage.Team{Name: "sales", Strategy: storage.RoundRobin, SLA: 10 * time.Minute, CreatedAt: now}
-	if err := st.CreateTeam(ctx, &team); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.AddTeamMember(ctx, team.ID, m.ID); err != nil {
-		t.Fatal(err)
-	}
 	// One event at a time, each in a transaction of its own: the path
 	// that every event not sharing a batch takes.
-	r := router.New(st, norm, blobs, router.Config{MaxBatch: 1}, router.WithClock(func() time.Time { return now }))
+	e := newEnv(t, st, router.Config{MaxBatch: 1})
+	ctx, r := e.ctx, e.r
+	e.team("sales", storage.RoundRobin, 10*time.Minute, e.manager("m1", 1000, storage.Online))
 
 	// Distinct names raise no namesakes, except where a kind asks for one.
 	surnames := []string{"Иванова", "Смирнова", "Кузнецова", "Попова", "Соколова", "Лебедева", "Козлова", "Новикова",
@@ -56,18 +31,18 @@ func TestIngestRoundTrips(t *testing.T) {
 		"Виноградова", "Богданова", "Воробьёва"}
 	name := func(k int) string { return "Вера " + surnames[k%len(surnames)] }
 	ev := func(id, tel, mail string, k int) channels.InboundEvent {
-		e := msg("api:shop", id, name(k), phone(tel))
+		in := msg("api:shop", id, name(k), phone(tel))
 		if mail != "" {
-			e.From.Identities = append(e.From.Identities, email(mail))
+			in.From.Identities = append(in.From.Identities, email(mail))
 		}
-		e.Team = "sales"
-		return e
+		in.Team = "sales"
+		return in
 	}
 	n := 0
-	cost := func(e channels.InboundEvent) int64 {
+	cost := func(in channels.InboundEvent) int64 {
 		t.Helper()
 		before := trips.Trips()
-		if _, err := r.Ingest(ctx, e); err != nil {
+		if _, err := r.Ingest(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 		return trips.Trips() - before
@@ -90,14 +65,6 @@ func TestIngestRoundTrips(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: %d round trips, want %d", what, got, want)
 		}
-	}
-	ingest := func(e channels.InboundEvent) channels.Receipt {
-		t.Helper()
-		rc, err := r.Ingest(ctx, e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rc
 	}
 	number := func(k int) string { return fmt.Sprintf("+7 912 000-%02d-%02d", k/100, k%100) }
 
@@ -132,23 +99,23 @@ func TestIngestRoundTrips(t *testing.T) {
 	// identity lookup, client and open dialog, and the message, whose
 	// activity update and log go with the COMMIT.
 	kind("returning client", 4, func(k int) channels.InboundEvent {
-		ingest(ev(fmt.Sprint("first-", k), number(k), "", k))
+		e.ingest(ev(fmt.Sprint("first-", k), number(k), "", k))
 		return ev(fmt.Sprint("again-", k), number(k), "", k)
 	})
 	// A returning client whose dialog was closed: the two looks, then a
 	// new dialog, message, team members and the owner's capacity (the
 	// owner comes first: no round-robin turn), and the COMMIT.
 	kind("returning client, dialog closed", 7, func(k int) channels.InboundEvent {
-		rc := ingest(ev(fmt.Sprint("before-", k), number(k), "", k))
-		if err := st.SetDialogStatus(ctx, rc.DialogID, storage.DialogClosed, now); err != nil {
+		rc := e.ingest(ev(fmt.Sprint("before-", k), number(k), "", k))
+		if err := st.SetDialogStatus(ctx, rc.DialogID, storage.DialogClosed, e.clock.now()); err != nil {
 			t.Fatal(err)
 		}
 		return ev(fmt.Sprint("after-", k), number(k), "", k)
 	})
 	// A replay is answered from the first look, and an empty COMMIT.
 	kind("replay", 2, func(k int) channels.InboundEvent {
-		e := ev(fmt.Sprint("replayed-", k), number(k), "", k)
-		ingest(e)
-		return e
+		in := ev(fmt.Sprint("replayed-", k), number(k), "", k)
+		e.ingest(in)
+		return in
 	})
 }

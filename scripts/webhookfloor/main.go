@@ -220,21 +220,9 @@ func (h *hook) storeMany(ctx context.Context, batch []*job) error {
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it does nothing
-	rows, err := tx.Query(ctx, `INSERT INTO floor_events (external_id, body)
-		SELECT * FROM unnest($1::text[], $2::jsonb[]) ON CONFLICT (external_id) DO NOTHING RETURNING external_id, id`, ids, bodies)
+	inserted, err := rowIDs(tx.Query(ctx, `INSERT INTO floor_events (external_id, body)
+		SELECT * FROM unnest($1::text[], $2::jsonb[]) ON CONFLICT (external_id) DO NOTHING RETURNING external_id, id`, ids, bodies))
 	if err != nil {
-		return err
-	}
-	inserted := map[string]int64{}
-	for rows.Next() {
-		var ext string
-		var id int64
-		if err := rows.Scan(&ext, &id); err != nil {
-			return err
-		}
-		inserted[ext] = id
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	var replays []string
@@ -249,20 +237,8 @@ func (h *hook) storeMany(ctx context.Context, batch []*job) error {
 		}
 	}
 	if len(replays) > 0 {
-		rows, err := tx.Query(ctx, `SELECT external_id, id FROM floor_events WHERE external_id = ANY($1)`, replays)
+		stored, err := rowIDs(tx.Query(ctx, `SELECT external_id, id FROM floor_events WHERE external_id = ANY($1)`, replays))
 		if err != nil {
-			return err
-		}
-		stored := map[string]int64{}
-		for rows.Next() {
-			var ext string
-			var id int64
-			if err := rows.Scan(&ext, &id); err != nil {
-				return err
-			}
-			stored[ext] = id
-		}
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, j := range batch {
@@ -272,4 +248,19 @@ func (h *hook) storeMany(ctx context.Context, batch []*job) error {
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+// rowIDs reads (external id, id) rows into a map.
+func rowIDs(rows pgx.Rows, err error) (map[string]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	var ext string
+	var id int64
+	_, err = pgx.ForEachRow(rows, []any{&ext, &id}, func() error {
+		out[ext] = id
+		return nil
+	})
+	return out, err
 }

@@ -241,13 +241,8 @@ func TestPipelinedValues(t *testing.T) {
 	const query = `SELECT true, 2::int2, 3::int4, 4::int8, 1.5::float4, 2.5::float8, '\x01ff'::bytea,
 		'{"a": [1, "два"]}'::jsonb, '{"b":2}'::json, 'текст'::text, NULL::text, 12.345::numeric, 'x'::varchar
 		FROM generate_series(1, $1::int)`
-	read := func(q interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}) [][]any {
-		rows, err := q.QueryContext(c, query, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
+	// scanAll reads every row of the query.
+	scanAll := func(rows *sql.Rows) [][]any {
 		defer rows.Close()
 		var out [][]any
 		for rows.Next() {
@@ -266,6 +261,15 @@ func TestPipelinedValues(t *testing.T) {
 		}
 		return out
 	}
+	read := func(q interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}) [][]any {
+		rows, err := q.QueryContext(c, query, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return scanAll(rows)
+	}
 	want := read(plain)
 	tx, err := db.BeginTx(c, nil)
 	if err != nil {
@@ -281,21 +285,7 @@ func TestPipelinedValues(t *testing.T) {
 	if err := tx.QueryRowContext(c, `SELECT 1`).Scan(&one); err != nil || one != 1 {
 		t.Fatalf("the statement carrying a held query: %d, %v", one, err)
 	}
-	var heldGot [][]any
-	for held.Next() {
-		vs := make([]any, 13)
-		ps := make([]any, len(vs))
-		for i := range vs {
-			ps[i] = &vs[i]
-		}
-		if err := held.Scan(ps...); err != nil {
-			t.Fatal(err)
-		}
-		heldGot = append(heldGot, vs)
-	}
-	if err := held.Err(); err != nil {
-		t.Fatal(err)
-	}
+	heldGot := scanAll(held)
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
