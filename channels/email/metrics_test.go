@@ -116,6 +116,11 @@ func TestMailboxPollsWithoutIdle(t *testing.T) {
 	waitFor(t, "a later poll", 5*time.Second, func() bool {
 		return value(met.lastPoll.WithLabelValues("sales")) > polled
 	})
+	// The import is counted just after the ingester returns, which is
+	// after the fake recorded the letter.
+	waitFor(t, "the second import counted", 5*time.Second, func() bool {
+		return value(met.imported.WithLabelValues("sales", OutcomeStored)) >= 2
+	})
 	wantValue(t, "stored", met.imported.WithLabelValues("sales", OutcomeStored), 2)
 }
 
