@@ -70,6 +70,9 @@ func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
 func build(ctx context.Context, cfg Config, st storage.Store, log *slog.Logger, opts Options) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if p, ok := st.(storage.PoolReporter); ok {
+		reg.MustRegister(newPoolCollector(p))
+	}
 
 	norm, err := identity.New(identity.Options{
 		DefaultRegion: cfg.Identity.DefaultRegion, FoldEmail: cfg.Identity.FoldEmail, FreeMailDomains: cfg.Identity.FreeMailDomains,

@@ -223,7 +223,11 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, name := range []string{"switchboard_router_inbound_events_total", "switchboard_http_requests_total", "switchboard_outbox_backlog"} {
+	for _, name := range []string{"switchboard_router_inbound_events_total", "switchboard_http_requests_total", "switchboard_outbox_backlog",
+		`switchboard_storage_pool_connections{state="in_use"}`, "switchboard_storage_pool_waits_total",
+		"switchboard_storage_pool_wait_seconds_total",
+		// SQLite's one connection.
+		"switchboard_storage_pool_max_connections 1\n"} {
 		if !strings.Contains(string(metrics), name) {
 			t.Errorf("/metrics lacks %s", name)
 		}

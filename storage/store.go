@@ -43,6 +43,22 @@ type Store interface {
 	Close() error
 }
 
+// PoolStats describes a store's connections: how many it may open, how
+// many are in use or idle now, and, since it opened, how many requests for
+// a connection found none free and how long they waited in all. A hub
+// whose requests keep waiting here is bounded by its pool, not by the
+// database's work (docs/PERFORMANCE.md).
+type PoolStats struct {
+	MaxConns, InUse, Idle int
+	Waits                 int64
+	WaitTime              time.Duration
+}
+
+// PoolReporter is a Store that reports its connection pool.
+type PoolReporter interface {
+	PoolStats() PoolStats
+}
+
 // Queries is every read and write the hub does. Both a Store and the tx
 // handed to Store.Tx implement it.
 type Queries interface {

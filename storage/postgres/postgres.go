@@ -79,6 +79,7 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	d := Dialect(migs, channel)
 	counters := stdlib.OpenDBFromPool(counterPool)
 	d.Counters = counters
+	d.PoolStats = func() storage.PoolStats { return poolStats(pool.Stat()) }
 	locks := &locker{cfg: cfg.ConnConfig, ns: searchPath}
 	d.TryLock = locks.TryLock
 	d.MigrateLock = fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, lockKey(searchPath, "switchboard:migrate"))
@@ -192,4 +193,17 @@ func classify(err error) error {
 func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == serializationFailure || pe.Code == deadlockDetected)
+}
+
+// poolStats reads pgxpool's figures. database/sql's own pool only passes
+// connections through to pgxpool's (openDB keeps none idle), so the waits
+// that tell are pgxpool's.
+func poolStats(st *pgxpool.Stat) storage.PoolStats {
+	return storage.PoolStats{
+		MaxConns: int(st.MaxConns()),
+		InUse:    int(st.AcquiredConns()),
+		Idle:     int(st.IdleConns()),
+		Waits:    st.EmptyAcquireCount(),
+		WaitTime: st.EmptyAcquireWaitTime(),
+	}
 }

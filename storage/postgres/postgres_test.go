@@ -347,3 +347,11 @@ func waitNotify(t *testing.T, s storage.Store, id int64) {
 		}
 	}
 }
+
+// The store reports pgxpool's connections, where requests wait (database/sql
+// keeps none of its own), sized by the URL.
+func TestPoolStats(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	storetest.PoolWaits(t, storetest.OpenPostgres(t, url+"&pool_max_conns=1"))
+}

@@ -50,8 +50,9 @@ type DB struct {
 }
 
 var (
-	_ storage.Store  = (*DB)(nil)
-	_ storage.Locker = (*DB)(nil)
+	_ storage.Store        = (*DB)(nil)
+	_ storage.Locker       = (*DB)(nil)
+	_ storage.PoolReporter = (*DB)(nil)
 )
 
 // New wraps db, which must already be configured for its engine. closers run
@@ -74,6 +75,16 @@ func (s *DB) SQL() *sql.DB { return s.sql }
 
 // Engine names the engine.
 func (s *DB) Engine() string { return s.dialect.Name }
+
+// PoolStats reports the store's connection pool.
+func (s *DB) PoolStats() storage.PoolStats {
+	if s.dialect.PoolStats != nil {
+		return s.dialect.PoolStats()
+	}
+	st := s.sql.Stats()
+	return storage.PoolStats{MaxConns: st.MaxOpenConnections, InUse: st.InUse, Idle: st.Idle,
+		Waits: st.WaitCount, WaitTime: st.WaitDuration}
+}
 
 // Ping checks the database answers.
 func (s *DB) Ping(ctx context.Context) error {

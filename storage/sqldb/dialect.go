@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"embed"
 	"io/fs"
+
+	"github.com/switchboard-hub/switchboard/storage"
 )
 
 //go:embed migrations
@@ -69,6 +71,10 @@ type Dialect struct {
 	// HasTable is a query taking a table name as $1 and returning whether
 	// the table exists in the current schema.
 	HasTable string
+	// PoolStats, when set, reports the connection pool the driver keeps
+	// behind database/sql (pgxpool on PostgreSQL); without it the store
+	// reports database/sql's own.
+	PoolStats func() storage.PoolStats
 	// TryLock takes a named cross-process lock. When nil the store grants
 	// locks within this process only, which is right for an embedded
 	// database that one process owns.

@@ -121,3 +121,9 @@ func TestOpenBadPath(t *testing.T) {
 		t.Fatal("opened a file in a missing directory")
 	}
 }
+
+// The store reports its one connection and the requests that waited for it.
+func TestPoolStats(t *testing.T) {
+	t.Parallel()
+	storetest.PoolWaits(t, storetest.SQLite(t))
+}
