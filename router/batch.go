@@ -32,11 +32,11 @@ const (
 // evs. Most of a busy hub's traffic is returning clients writing into a
 // dialog that is open: for those the batch looks up duplicates,
 // identities, clients and dialogs and writes messages and dialog activity
-// in one statement each, whatever the batch's size. Events from clients
-// never seen are written together too (writeNew), unless apart. Every
-// other event goes through ingestEvent in arrival order, as it would
-// alone, after the new clients are written; an event whose client such an
-// event may change takes that path too.
+// in one statement each, whatever the batch's size, before anything
+// else. Events from clients never seen are written together too
+// (writeNew), unless apart. Every other event goes through ingestEvent in
+// arrival order, as it would alone, after the new clients are written; an
+// event whose client such an event may change takes that path too.
 //
 // With apart, the batch writes only the returning clients' messages, and
 // marks every other event apart, for a transaction of its own after this
@@ -192,6 +192,13 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 		}
 	}
 
+	// Open dialogs first: a close locks its dialog and then its manager,
+	// so a batch must not hold managers (its new dialogs' assignments)
+	// while it waits for a dialog.
+	if i, err := r.writeFast(ctx, tx, batch, paths, clientOf, open, evs); err != nil {
+		return i, err
+	}
+
 	var news []*ingestJob
 	var newAt []int
 	for i, j := range batch {
@@ -220,10 +227,6 @@ func (r *Router) ingestBatch(ctx context.Context, tx storage.Queries, batch []*i
 			return i, err
 		}
 		j.rc = rc
-	}
-
-	if i, err := r.writeFast(ctx, tx, batch, paths, clientOf, open, evs); err != nil {
-		return i, err
 	}
 
 	for i, j := range batch {
