@@ -28,9 +28,12 @@ type report struct {
 	Fairness fairness       `json:"assignments"`
 	Outbox   outboxSummary  `json:"outbox"`
 	// IdleConsoles is how many listen-only stream connections were open.
-	IdleConsoles int64          `json:"idle_consoles"`
-	Process      *procSummary   `json:"process,omitempty"`
-	Settings     map[string]any `json:"settings"`
+	IdleConsoles int64        `json:"idle_consoles"`
+	Process      *procSummary `json:"process,omitempty"`
+	// Pool is the daemon's store connection pool over the run, from its
+	// /metrics.
+	Pool     *poolSummary   `json:"store_pool,omitempty"`
+	Settings map[string]any `json:"settings"`
 }
 
 // latencySummary is the end-to-end latency from a webhook's send to the
@@ -146,6 +149,10 @@ func (r report) writeText(w io.Writer) error {
 	fmt.Fprintf(&b, "outbox            %d replies, %d delivered to the callback (%.1f/s)\n", r.Outbox.Replies, r.Outbox.Delivered, r.Outbox.PerSec)
 	if r.IdleConsoles > 0 {
 		fmt.Fprintf(&b, "idle consoles     %d open stream connections\n", r.IdleConsoles)
+	}
+	if p := r.Pool; p != nil {
+		fmt.Fprintf(&b, "store pool        %d connections; %d waits for one (%.2f per accepted event), mean wait %.1fms\n",
+			p.MaxConns, p.Waits, p.WaitsPerEvent, p.MeanWaitMs)
 	}
 	if p := r.Process; p != nil {
 		fmt.Fprintf(&b, "process           pid %d  RSS max %.1f MB, end %.1f MB  CPU %.1fs (%.0f%% of one core)%s\n",

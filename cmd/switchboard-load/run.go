@@ -100,6 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer idle.wg.Wait()
 
 	// Counting starts now: console set-up is not part of the run.
+	poolBefore, poolErr := scrapePool(ctx, client, tg.base)
 	st.reset()
 	sendCtx, stopSending := context.WithTimeout(ctx, o.Duration)
 	defer stopSending()
@@ -139,6 +140,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rep := buildReport(tg.name, st.snapshot(), sendTime, ps, settings(o))
 	rep.IdleConsoles = idle.open.Load()
+	if poolErr == nil {
+		if after, err := scrapePool(ctx, client, tg.base); err == nil {
+			rep.Pool = summarizePool(poolBefore, after, rep.Accepted)
+		}
+	}
 	if recv == nil {
 		rep.Outbox.Delivered, rep.Outbox.PerSec = -1, 0
 	}
