@@ -52,6 +52,12 @@ jget() { sed -n "s/.*\"$1\": \\(-\\{0,1\\}[0-9.e+]*\\).*/\\1/p" "$2" | head -n 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 # ack_p99 FILE: the p99 of the time to the 2xx in a load report.
 ack_p99() { sed -n '/"ack_latency"/,/}/p' "$1" | jget p99_ms /dev/stdin; }
+# pool FILE: the daemon's waits for a store connection in a load report.
+pool() {
+  local p
+  p=$(sed -n '/"store_pool"/,/}/p' "$1")
+  printf '%s per event, mean %s ms' "$(echo "$p" | jget waits_per_event /dev/stdin)" "$(echo "$p" | jget mean_wait_ms /dev/stdin)"
+}
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 
@@ -112,7 +118,7 @@ load() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000=""
+pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000=""
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgdb="perf_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
@@ -157,6 +163,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pg_rate_1000=$(jget accepted_per_s "$work/pg-1000.json")
   pg_p99_1000=$(jget p99_ms "$work/pg-1000.json")
   pg_ack_1000=$(ack_p99 "$work/pg-1000.json")
+  pg_pool_1000=$(pool "$work/pg-1000.json")
   stop
 
   # The flat-out run without the consoles' own work (closing dialogs,
@@ -230,6 +237,7 @@ say "summary ($(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s runs)"
       "$pg_ingest" "$(ratio "$pg_ingest" "$pg_tps")" "$(ratio "$pg_ingest" "$wh_flat")"
     printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms), acknowledged p99 %s ms\n' \
       "$pg_rate_1000" "$pg_p99_1000" "$pg_ack_1000"
+    printf 'postgres  at 1,000/s: waits for a store connection %s\n' "$pg_pool_1000"
   fi
   printf 'sqlite    single-row insert loop /s      %10s\n' "$sq_floor"
   printf 'sqlite    hub ingest events/s            %10s   ratio %s\n' "$sq_hub" "$(ratio "$sq_hub" "$sq_floor")"
