@@ -17,7 +17,7 @@ import (
 // one who just let its SLA run out). known is the dialog's team if the
 // caller has read it in this transaction, else nil. fresh says this
 // transaction created d (see tryAssign).
-func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.Dialog, fresh bool, c storage.Client, known *storage.Team, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
+func (r *Router) distribute(ctx context.Context, tx storage.Queries, d storage.Dialog, fresh bool, c storage.Client, known *knownTeam, exclude int64, now time.Time, evs *pending) (storage.Dialog, error) {
 	team, members, err := r.teamAndMembers(ctx, tx, d.TeamID, known)
 	if err != nil {
 		return d, err
@@ -114,9 +114,10 @@ func (r *Router) handOver(ctx context.Context, tx storage.Queries, d storage.Dia
 	if d, err = r.requeue(ctx, tx, d, now, evs); err != nil {
 		return d, err
 	}
-	known := &team
-	if d.TeamID == 0 {
-		known = nil
+	// The members are read again: their loads changed with the locks.
+	var known *knownTeam
+	if d.TeamID != 0 {
+		known = &knownTeam{team: team}
 	}
 	return r.distribute(ctx, tx, d, false, c, known, prev, now, evs)
 }
@@ -225,16 +226,28 @@ func (r *Router) queue(d storage.Dialog, now time.Time, reason string, evs *pend
 	return d
 }
 
+// knownTeam is a dialog's team read earlier in the transaction, with its
+// members when their read was sent ahead (members is nil otherwise).
+type knownTeam struct {
+	team    storage.Team
+	members func() ([]storage.Manager, error)
+}
+
 // teamAndMembers loads the dialog's team (unless known is it) and its
-// members. Team 0 is the shared queue: every enabled manager is a member.
-func (r *Router) teamAndMembers(ctx context.Context, tx storage.Queries, teamID int64, known *storage.Team) (storage.Team, []storage.Manager, error) {
+// members (unless known has them on the way). Team 0 is the shared queue:
+// every enabled manager is a member.
+func (r *Router) teamAndMembers(ctx context.Context, tx storage.Queries, teamID int64, known *knownTeam) (storage.Team, []storage.Manager, error) {
 	if teamID == 0 {
 		ms, err := tx.ListManagers(ctx)
 		return storage.Team{Name: "shared", Strategy: storage.LeastLoaded}, ms, err
 	}
 	var t storage.Team
-	if known != nil && known.ID == teamID {
-		t = *known
+	if known != nil && known.team.ID == teamID {
+		t = known.team
+		if known.members != nil {
+			ms, err := known.members()
+			return t, ms, err
+		}
 	} else {
 		var err error
 		if t, err = tx.GetTeam(ctx, teamID); err != nil {

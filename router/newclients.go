@@ -279,7 +279,7 @@ func (r *Router) assignNew(ctx context.Context, tx storage.Queries, w *newWrite,
 
 	var lock []int64
 	for _, tw := range work {
-		team, members, err := r.teamAndMembers(ctx, tx, tw.team.ID, &tw.team)
+		team, members, err := r.teamAndMembers(ctx, tx, tw.team.ID, &knownTeam{team: tw.team})
 		if err != nil {
 			return nil, err
 		}

@@ -65,6 +65,11 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 		id.ClientID, id.CreatedAt, id.Weak = client.ID, now, true
 		add = append(add, id)
 	}
+	// A new client's weak-signal reads travel with its identities.
+	var weakReads weakLookups
+	if created {
+		weakReads = r.lookWeak(ctx, tx, client, ids)
+	}
 	if len(add) > 0 {
 		added, err := tx.AddIdentities(ctx, add)
 		if err != nil {
@@ -98,7 +103,10 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 		isNew = true // a first name is as new a signal as a new client
 	}
 	if isNew {
-		if err := r.weakSignals(ctx, tx, client, created, ids, now, evs); err != nil {
+		if !created {
+			weakReads = r.lookWeak(ctx, tx, client, ids)
+		}
+		if err := r.weakSignals(ctx, tx, client, created, weakReads, now, evs); err != nil {
 			return storage.Client{}, false, open, err
 		}
 	}
@@ -205,26 +213,48 @@ func (r *Router) identityConflict(ctx context.Context, tx storage.Queries, keep,
 	return r.raiseCandidate(ctx, tx, keep, other, reason, scoreIdentityConflict, now, evs)
 }
 
-// weakSignals compares a new client with existing ones by corporate email
-// domain and by name, and raises candidates for the best few matches
-// (Config.CandidatesPerClient): a supervisor can review three likely
-// duplicates of a client, not the fifty other Ivan Ivanovs. They never
-// merge on their own. A client created in this transaction (fresh) has
-// no candidates recorded yet, so its new ones are written in one
-// statement.
-func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.Client, fresh bool, ids []storage.Identity, now time.Time, evs *pending) error {
-	m := newMatcher(c)
+// weakLookups are the reads weakSignals compares a client by, sent ahead
+// of the transaction's next statement.
+type weakLookups struct {
+	domains  []string
+	byDomain []func() ([]int64, error)
+	// namesakes is nil when the name has no keys: a lone first name
+	// matches half the city and is no signal.
+	namesakes func() ([]storage.Client, error)
+}
+
+// lookWeak starts the reads of weakSignals for client c with identities
+// ids: the clients at its corporate email domains and its namesakes.
+func (r *Router) lookWeak(ctx context.Context, tx storage.Queries, c storage.Client, ids []storage.Identity) weakLookups {
+	var w weakLookups
 	for _, domain := range r.corporateDomains(ids) {
-		others, err := tx.ClientsByEmailDomain(ctx, domain, c.ID, r.cfg.CandidateScan)
+		w.domains = append(w.domains, domain)
+		w.byDomain = append(w.byDomain, tx.ClientsByEmailDomainAhead(ctx, domain, c.ID, r.cfg.CandidateScan))
+	}
+	if keys := identity.NameKeys(c.Name); len(keys) > 0 {
+		w.namesakes = tx.ClientsByNameKeyAhead(ctx, keys, c.ID, r.cfg.CandidateScan)
+	}
+	return w
+}
+
+// weakSignals compares a new client with existing ones by corporate email
+// domain and by name (the reads of lookWeak), and raises candidates for
+// the best few matches (Config.CandidatesPerClient): a supervisor can
+// review three likely duplicates of a client, not the fifty other Ivan
+// Ivanovs. They never merge on their own. A client created in this
+// transaction (fresh) has no candidates recorded yet, so its new ones are
+// written in one statement.
+func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.Client, fresh bool, w weakLookups, now time.Time, evs *pending) error {
+	m := newMatcher(c)
+	for i, domain := range w.domains {
+		others, err := w.byDomain[i]()
 		if err != nil {
 			return err
 		}
 		m.sameDomain(domain, others)
 	}
-	// A lone first name matches half the city; it has no keys and is no
-	// signal.
-	if keys := identity.NameKeys(c.Name); len(keys) > 0 {
-		similar, err := tx.ClientsByNameKey(ctx, keys, c.ID, r.cfg.CandidateScan)
+	if w.namesakes != nil {
+		similar, err := w.namesakes()
 		if err != nil {
 			return err
 		}

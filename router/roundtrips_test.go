@@ -78,21 +78,20 @@ func TestIngestRoundTrips(t *testing.T) {
 	}
 
 	// A new client: duplicate check and identity lookup together, client,
-	// identities (its name keys queued with them), namesakes, dialog,
-	// message, team members, round-robin turn (on a connection of its
-	// own), capacity, and the assignment, owner and log sent with the
-	// COMMIT.
-	kind("new client", 10, func(k int) channels.InboundEvent {
+	// identities (its name keys queued before them, its namesakes read
+	// with them), dialog (its team's members read with it), message,
+	// round-robin turn (on a connection of its own), capacity, and the
+	// assignment, owner and log sent with the COMMIT.
+	kind("new client", 8, func(k int) channels.InboundEvent {
 		return ev(fmt.Sprint("new-", k), number(k), "", k)
 	})
-	// With a corporate address: one more lookup, the clients at its
-	// domain, and the candidates they make in one statement. The strong
-	// identities still go in one statement.
-	kind("new client with a corporate address", 12, func(k int) channels.InboundEvent {
+	// With a corporate address: the clients at its domain read with the
+	// identities too, and the candidates they make in one statement.
+	kind("new client with a corporate address", 9, func(k int) channels.InboundEvent {
 		return ev(fmt.Sprint("corp-", k), number(k), fmt.Sprintf("v%d@krug.example", k), k)
 	})
 	// Namesakes of an earlier client: their candidates in one statement.
-	kind("new client with namesakes", 11, func(k int) channels.InboundEvent {
+	kind("new client with namesakes", 9, func(k int) channels.InboundEvent {
 		return ev(fmt.Sprint("namesake-", k), number(k), "", 1)
 	})
 	// A returning client writing into the open dialog: duplicate check and
@@ -103,9 +102,9 @@ func TestIngestRoundTrips(t *testing.T) {
 		return ev(fmt.Sprint("again-", k), number(k), "", k)
 	})
 	// A returning client whose dialog was closed: the two looks, then a
-	// new dialog, message, team members and the owner's capacity (the
-	// owner comes first: no round-robin turn), and the COMMIT.
-	kind("returning client, dialog closed", 7, func(k int) channels.InboundEvent {
+	// new dialog with its team's members, message, the owner's capacity
+	// (the owner comes first: no round-robin turn), and the COMMIT.
+	kind("returning client, dialog closed", 6, func(k int) channels.InboundEvent {
 		rc := e.ingest(ev(fmt.Sprint("before-", k), number(k), "", k))
 		if err := st.SetDialogStatus(ctx, rc.DialogID, storage.DialogClosed, e.clock.now()); err != nil {
 			t.Fatal(err)

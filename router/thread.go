@@ -20,7 +20,7 @@ type thread struct {
 	distribute bool
 	// team is the dialog's team when it was read on the way (nil
 	// otherwise), so distribution need not read it again.
-	team *storage.Team
+	team *knownTeam
 }
 
 // threadDialog finds the dialog an event continues, strongest key first:
@@ -71,15 +71,21 @@ func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channe
 		return thread{}, err
 	}
 	d := newDialog(ev, c.ID, team.ID, now)
+	th := thread{created: true, distribute: d.Status != storage.DialogClosed}
+	if team.ID != 0 {
+		th.team = &knownTeam{team: team}
+		// The members the dialog is distributed among travel with its
+		// insert.
+		if th.distribute && !ev.Automated {
+			th.team.members = tx.TeamMembersAhead(ctx, team.ID)
+		}
+	}
 	if err := tx.CreateDialog(ctx, &d); err != nil {
 		return thread{}, err
 	}
+	th.dialog = d
 	r.metrics.dialogOpened(ev.Channel)
 	evs.add(dialogEvent(event.DialogCreated, d, now, dialogData{Dialog: d}))
-	th := thread{dialog: d, created: true, distribute: d.Status != storage.DialogClosed}
-	if team.ID != 0 {
-		th.team = &team
-	}
 	return th, nil
 }
 

@@ -122,6 +122,12 @@ type TeamQueries interface {
 	RemoveTeamMember(ctx context.Context, teamID, managerID int64) error
 	// TeamMembers lists the team's managers ordered by id.
 	TeamMembers(ctx context.Context, teamID int64) ([]Manager, error)
+	// TeamMembersAhead is TeamMembers for a caller in a transaction that
+	// needs the members only after its next statement: where the engine
+	// can, the read goes in that statement's round trip. The returned
+	// function gives the result (sending the read alone if no statement
+	// has carried it yet).
+	TeamMembersAhead(ctx context.Context, teamID int64) func() ([]Manager, error)
 	// ManagerTeams lists the ids of the teams a manager belongs to.
 	ManagerTeams(ctx context.Context, managerID int64) ([]int64, error)
 }
@@ -185,6 +191,9 @@ type ClientQueries interface {
 	// exclude) holding an email identity at domain; the store derives an
 	// email identity's domain when it is added.
 	ClientsByEmailDomain(ctx context.Context, domain string, exclude int64, limit int) ([]int64, error)
+	// ClientsByEmailDomainAhead is ClientsByEmailDomain sent ahead (see
+	// TeamMembersAhead).
+	ClientsByEmailDomainAhead(ctx context.Context, domain string, exclude int64, limit int) func() ([]int64, error)
 	// SetNameKeys replaces the name keys indexed for a client.
 	SetNameKeys(ctx context.Context, clientID int64, keys []string) error
 	// AddNameKeys indexes name keys, keeping those a client has: new
@@ -195,6 +204,9 @@ type ClientQueries interface {
 	// cost is bounded by limit and the number of keys, not by how many
 	// clients share a key.
 	ClientsByNameKey(ctx context.Context, keys []string, exclude int64, limit int) ([]Client, error)
+	// ClientsByNameKeyAhead is ClientsByNameKey sent ahead (see
+	// TeamMembersAhead).
+	ClientsByNameKeyAhead(ctx context.Context, keys []string, exclude int64, limit int) func() ([]Client, error)
 	// NameKeyClients is ClientsByNameKey for many keys at once, apart: for
 	// each key that has any, its newest clients (up to limit, newest first).
 	NameKeyClients(ctx context.Context, keys []string, limit int) (map[string][]Client, error)

@@ -35,9 +35,15 @@ func uniq(ss []string) []string {
 // of keys, newest first. Each key reads at most n+1 index entries (one more
 // for exclude), so the cost does not grow with the number of clients.
 func (q *queries) ClientsByNameKey(ctx context.Context, keys []string, exclude int64, n int) ([]storage.Client, error) {
+	return q.ClientsByNameKeyAhead(ctx, keys, exclude, n)()
+}
+
+// ClientsByNameKeyAhead is ClientsByNameKey sent with the next statement
+// (listAhead).
+func (q *queries) ClientsByNameKeyAhead(ctx context.Context, keys []string, exclude int64, n int) func() ([]storage.Client, error) {
 	keys = uniq(keys)
 	if len(keys) == 0 {
-		return nil, nil
+		return func() ([]storage.Client, error) { return nil, nil }
 	}
 	var a args
 	per := a.add(limit(n) + 1)
@@ -51,7 +57,7 @@ func (q *queries) ClientsByNameKey(ctx context.Context, keys []string, exclude i
 	}
 	query := `SELECT ` + clientCols + ` FROM clients WHERE merged_into = 0 AND id <> ` + a.add(exclude) +
 		` AND id IN (` + union.String() + `) ORDER BY id DESC LIMIT ` + a.add(limit(n))
-	return list(ctx, q, "clients by name key", query, a, scanClient)
+	return listAhead(ctx, q, "clients by name key", query, a, scanClient)
 }
 
 const candidateCols = `id, client_a, client_b, reason, score, status, created_at`

@@ -80,7 +80,13 @@ func (q *queries) ClientIdentities(ctx context.Context, clientID int64) ([]stora
 // ClientsByEmailDomain lists ids of clients not merged away holding an
 // email identity at domain, ascending.
 func (q *queries) ClientsByEmailDomain(ctx context.Context, domain string, exclude int64, n int) ([]int64, error) {
-	return list(ctx, q, "clients by email domain", `SELECT DISTINCT i.client_id FROM identities i
+	return q.ClientsByEmailDomainAhead(ctx, domain, exclude, n)()
+}
+
+// ClientsByEmailDomainAhead is ClientsByEmailDomain sent with the next
+// statement (listAhead).
+func (q *queries) ClientsByEmailDomainAhead(ctx context.Context, domain string, exclude int64, n int) func() ([]int64, error) {
+	return listAhead(ctx, q, "clients by email domain", `SELECT DISTINCT i.client_id FROM identities i
 		JOIN clients c ON c.id = i.client_id
 		WHERE i.domain = $1 AND i.domain <> '' AND i.client_id <> $2 AND c.merged_into = 0
 		ORDER BY i.client_id LIMIT $3`, []any{strings.ToLower(domain), exclude, limit(n)}, scanInt64)

@@ -145,7 +145,12 @@ func (q *queries) RemoveTeamMember(ctx context.Context, teamID, managerID int64)
 
 // TeamMembers lists the team's managers ordered by id.
 func (q *queries) TeamMembers(ctx context.Context, teamID int64) ([]storage.Manager, error) {
-	return list(ctx, q, "team members", `SELECT `+prefixed("m.", managerCols)+` FROM managers m
+	return q.TeamMembersAhead(ctx, teamID)()
+}
+
+// TeamMembersAhead is TeamMembers sent with the next statement (listAhead).
+func (q *queries) TeamMembersAhead(ctx context.Context, teamID int64) func() ([]storage.Manager, error) {
+	return listAhead(ctx, q, "team members", `SELECT `+prefixed("m.", managerCols)+` FROM managers m
 		JOIN team_members tm ON tm.manager_id = m.id WHERE tm.team_id = $1 ORDER BY m.id`,
 		[]any{teamID}, scanManager)
 }

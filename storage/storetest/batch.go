@@ -19,6 +19,7 @@ var batchTests = []test{
 	{"InsertMessages", testInsertMessages},
 	{"MessageRefs", testMessageRefs},
 	{"LookupInbound", testLookupInbound},
+	{"ReadsAhead", testReadsAhead},
 	{"CreateClients", testCreateClients},
 	{"SetClientOwners", testSetClientOwners},
 	{"AddIdentities", testAddIdentities},
@@ -368,4 +369,64 @@ func testLookupInbound(t *testing.T, s storage.Store) {
 	// Nothing found, and no identities to look up.
 	refs, found = must2(s.LookupInbound(c, keys[1:], nil))(t)
 	eq(t, "nothing", [2]int{len(refs), len(found)}, [2]int{0, 0})
+}
+
+// testReadsAhead: a read sent ahead answers as the same read made at once,
+// at the point of the transaction where it was issued, whether a write
+// came before its answer was taken or not; outside a transaction it is
+// the plain read.
+func testReadsAhead(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	team := newTeam(t, s, "sales")
+	m1 := newManager(t, s, "m1", 5)
+	ok(t, s.AddTeamMember(c, team.ID, m1.ID))
+	keys := []string{"vr ivnv"}
+	c1 := newClient(t, s, "Вера Иванова")
+	ok(t, s.AddNameKeys(c, []storage.NameKey{{ClientID: c1.ID, Key: keys[0]}}))
+	_, err := s.AddIdentity(c, storage.Identity{Kind: "email", Value: "v1@krug.example", ClientID: c1.ID, CreatedAt: t0})
+	ok(t, err)
+
+	type reads struct{ members, byDomain, namesakes []int64 }
+	ahead := func(q storage.Queries) func() reads {
+		members := q.TeamMembersAhead(c, team.ID)
+		byDomain := q.ClientsByEmailDomainAhead(c, "krug.example", 0, 10)
+		namesakes := q.ClientsByNameKeyAhead(c, keys, 0, 10)
+		return func() reads {
+			return reads{ids(must(members())(t), managerID), must(byDomain())(t), ids(must(namesakes())(t), clientID)}
+		}
+	}
+	plain := func(q storage.Queries) reads {
+		return reads{
+			ids(must(q.TeamMembers(c, team.ID))(t), managerID),
+			must(q.ClientsByEmailDomain(c, "krug.example", 0, 10))(t),
+			ids(must(q.ClientsByNameKey(c, keys, 0, 10))(t), clientID),
+		}
+	}
+	before := reads{[]int64{m1.ID}, []int64{c1.ID}, []int64{c1.ID}}
+	eq(t, "outside a transaction", ahead(s)(), before)
+
+	var m2, c2 int64
+	err = s.Tx(c, func(tx storage.Queries) error {
+		eq(t, "taken at once", ahead(tx)(), before)
+		got := ahead(tx)
+		// Writes after the reads were issued: a second member, and a
+		// second client at the domain with the same name.
+		m := newManager(t, tx, "m2", 5)
+		if err := tx.AddTeamMember(c, team.ID, m.ID); err != nil {
+			return err
+		}
+		cl := newClient(t, tx, "Вера Иванова")
+		if err := tx.AddNameKeys(c, []storage.NameKey{{ClientID: cl.ID, Key: keys[0]}}); err != nil {
+			return err
+		}
+		if _, err := tx.AddIdentity(c, storage.Identity{Kind: "email", Value: "v2@krug.example", ClientID: cl.ID, CreatedAt: t0}); err != nil {
+			return err
+		}
+		m2, c2 = m.ID, cl.ID
+		eq(t, "taken after writes", got(), before)
+		eq(t, "read after the writes", plain(tx), reads{[]int64{m1.ID, m2}, []int64{c1.ID, c2}, []int64{c2, c1.ID}})
+		return nil
+	})
+	ok(t, err)
+	eq(t, "committed", plain(s), reads{[]int64{m1.ID, m2}, []int64{c1.ID, c2}, []int64{c2, c1.ID}})
 }
