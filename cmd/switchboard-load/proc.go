@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,10 +20,13 @@ const clockTicks = 100
 type procSample struct {
 	RSS int64         // bytes
 	CPU time.Duration // user + system
+	// Waited is how long the process's threads were ready to run but
+	// waited for a core, summed over the threads alive at the reading.
+	Waited time.Duration
 }
 
-// readProc reads VmRSS from /proc/<pid>/status and utime+stime from
-// /proc/<pid>/stat.
+// readProc reads VmRSS from /proc/<pid>/status, utime+stime from
+// /proc/<pid>/stat and the run-queue waits from each thread's schedstat.
 func readProc(pid int) (procSample, error) {
 	dir := "/proc/" + strconv.Itoa(pid)
 	status, err := os.ReadFile(dir + "/status")
@@ -33,7 +37,37 @@ func readProc(pid int) (procSample, error) {
 	if err != nil {
 		return procSample{}, err
 	}
-	return parseProc(status, stat)
+	s, err := parseProc(status, stat)
+	if err != nil {
+		return s, err
+	}
+	// Kernels without schedstats have no such files: the wait stays 0.
+	tasks, _ := filepath.Glob(dir + "/task/*/schedstat")
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue // the thread ended meanwhile
+		}
+		if w, err := parseSchedstat(b); err == nil {
+			s.Waited += w
+		}
+	}
+	return s, nil
+}
+
+// parseSchedstat reads the run-queue wait, the second of a schedstat
+// file's three numbers (time on a core, time waiting for one, in
+// nanoseconds, and time slices).
+func parseSchedstat(b []byte) (time.Duration, error) {
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, errors.New("proc: short schedstat")
+	}
+	ns, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(ns), nil
 }
 
 // parseProc extracts the sample from the two files' contents.
@@ -80,7 +114,11 @@ type procSummary struct {
 	CPUSeconds float64 `json:"cpu_s"`
 	// CPUPercent is CPU time over wall time: 100 is one core busy.
 	CPUPercent float64 `json:"cpu_percent"`
-	Note       string  `json:"note,omitempty"`
+	// WaitedSeconds is how long its threads were ready to run and waited
+	// for a core: on a machine shared with the database and the load
+	// generator, the time every request and round trip queues for.
+	WaitedSeconds float64 `json:"run_queue_wait_s"`
+	Note          string  `json:"note,omitempty"`
 }
 
 // sampler reads a process every interval, keeping the peak RSS.
@@ -131,7 +169,8 @@ func (s *sampler) summary(note string) *procSummary {
 	defer s.mu.Unlock()
 	cpu := s.last.CPU - s.first.CPU
 	wall := time.Since(s.start)
-	p := &procSummary{PID: s.pid, RSSMaxMB: mb(s.maxRSS), RSSEndMB: mb(s.last.RSS), CPUSeconds: round2(cpu.Seconds()), Note: note}
+	p := &procSummary{PID: s.pid, RSSMaxMB: mb(s.maxRSS), RSSEndMB: mb(s.last.RSS), CPUSeconds: round2(cpu.Seconds()),
+		WaitedSeconds: round2((s.last.Waited - s.first.Waited).Seconds()), Note: note}
 	if wall > 0 {
 		p.CPUPercent = round2(100 * cpu.Seconds() / wall.Seconds())
 	}

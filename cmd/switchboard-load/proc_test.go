@@ -26,6 +26,19 @@ func TestParseProc(t *testing.T) {
 	}
 }
 
+func TestParseSchedstat(t *testing.T) {
+	t.Parallel()
+	w, err := parseSchedstat([]byte("3833000000 11056000000 22137\n"))
+	if err != nil || w != 11056*time.Millisecond {
+		t.Errorf("wait = %v, %v; want 11.056s", w, err)
+	}
+	for _, bad := range []string{"", "12", "1 x 3"} {
+		if _, err := parseSchedstat([]byte(bad)); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}
+
 func TestReadProcSelf(t *testing.T) {
 	t.Parallel()
 	s, err := readProc(os.Getpid())

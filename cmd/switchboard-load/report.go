@@ -155,8 +155,8 @@ func (r report) writeText(w io.Writer) error {
 			p.MaxConns, p.Waits, p.WaitsPerEvent, p.MeanWaitMs)
 	}
 	if p := r.Process; p != nil {
-		fmt.Fprintf(&b, "process           pid %d  RSS max %.1f MB, end %.1f MB  CPU %.1fs (%.0f%% of one core)%s\n",
-			p.PID, p.RSSMaxMB, p.RSSEndMB, p.CPUSeconds, p.CPUPercent, note(p.Note))
+		fmt.Fprintf(&b, "process           pid %d  RSS max %.1f MB, end %.1f MB  CPU %.1fs (%.0f%% of one core), %.1fs waiting for a core%s\n",
+			p.PID, p.RSSMaxMB, p.RSSEndMB, p.CPUSeconds, p.CPUPercent, p.WaitedSeconds, note(p.Note))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -88,7 +88,7 @@ func TestBuildReport(t *testing.T) {
 		PerManager: map[string]int64{"a": 10, "b": 12},
 		Pending:    3,
 	}
-	r := buildReport("test", snap, 10*time.Second, &procSummary{PID: 1, RSSMaxMB: 40}, map[string]any{"rate": 100.0})
+	r := buildReport("test", snap, 10*time.Second, &procSummary{PID: 1, RSSMaxMB: 40, WaitedSeconds: 1.5}, map[string]any{"rate": 100.0})
 	if r.AcceptedPS != 100 {
 		t.Errorf("accepted/s = %v, want 100 (1000 over the 10s of sending)", r.AcceptedPS)
 	}
@@ -109,7 +109,7 @@ func TestBuildReport(t *testing.T) {
 	if err := r.writeText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"100.0 events/s", "p99 2.0ms", "http_503=10", "min 10  max 12  a=10 b=12", "40 delivered", "RSS max 40.0 MB",
+	for _, want := range []string{"100.0 events/s", "p99 2.0ms", "http_503=10", "min 10  max 12  a=10 b=12", "40 delivered", "RSS max 40.0 MB", "1.5s waiting for a core",
 		"acknowledged      p50 0.4ms  p95 7.0ms"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
