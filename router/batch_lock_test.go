@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/switchboard-hub/switchboard/channels"
 	"github.com/switchboard-hub/switchboard/storage"
 	"github.com/switchboard-hub/switchboard/storage/storetest"
 )
@@ -23,18 +22,8 @@ func TestBatchLocksDialogsBeforeManagers(t *testing.T) {
 	defer cancel()
 	url := storetest.PostgresURL(t)
 	e := newGroupEnvOn(t, storetest.OpenPostgres(t, url), 1, nil)
-	m := storage.Manager{Login: "m", Name: "M", Role: storage.RoleAgent, Capacity: 100, Presence: storage.Online}
-	if err := e.st.CreateManager(ctx, &m); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.st.SetPresence(ctx, m.ID, storage.Online, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	ev := func(ext, phone, name string) channels.InboundEvent {
-		return channels.InboundEvent{Channel: "api:test", ExternalID: ext, SenderID: phone, Text: "text " + ext,
-			From: channels.Contact{Name: name, Identities: []channels.Identity{{Kind: channels.Phone, Value: phone}}}}
-	}
-	first, err := e.r.Ingest(ctx, ev("a0", "+79000000001", "Анна Смирнова"))
+	m := e.onlineManager(ctx)
+	first, err := e.r.Ingest(ctx, phoneEvent("a0", "+79000000001", "Анна Смирнова"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +48,7 @@ func TestBatchLocksDialogsBeforeManagers(t *testing.T) {
 
 	done := make(chan map[string]result, 1)
 	go func() {
-		done <- e.batchEvents(ev("a1", "+79000000001", "Анна Смирнова"), ev("n1", "+79000000009", "Новый Клиент"))
+		done <- e.batchEvents(phoneEvent("a1", "+79000000001", "Анна Смирнова"), phoneEvent("n1", "+79000000009", "Новый Клиент"))
 	}()
 	// The batch reaches the dialog and waits for it.
 	deadline := time.Now().Add(20 * time.Second)

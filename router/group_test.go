@@ -137,6 +137,26 @@ func newGroupEnvOn(t *testing.T, st storage.Store, runners int, fail map[string]
 	return e
 }
 
+// onlineManager creates the one manager the env's dialogs go to, online
+// and with room for all of them.
+func (e *groupEnv) onlineManager(ctx context.Context) storage.Manager {
+	e.t.Helper()
+	m := storage.Manager{Login: "m", Name: "M", Role: storage.RoleAgent, Capacity: 100, Presence: storage.Online}
+	if err := e.st.CreateManager(ctx, &m); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.SetPresence(ctx, m.ID, storage.Online, time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
+
+// phoneEvent is an event from the client with this phone.
+func phoneEvent(ext, phone, name string) channels.InboundEvent {
+	return channels.InboundEvent{Channel: "api:test", ExternalID: ext, SenderID: phone, Text: "text " + ext,
+		From: channels.Contact{Name: name, Identities: []channels.Identity{{Kind: channels.Phone, Value: phone}}}}
+}
+
 // gateEvent is an event from the gates' sender.
 func gateEvent(id string) channels.InboundEvent {
 	return channels.InboundEvent{Channel: "api:test", ExternalID: id, SenderID: "s-gate",
@@ -324,17 +344,8 @@ func TestGroupCommitFastPath(t *testing.T) {
 
 func testFastPath(t *testing.T, e *groupEnv) {
 	ctx := context.Background()
-	m := storage.Manager{Login: "m", Name: "M", Role: storage.RoleAgent, Capacity: 100, Presence: storage.Online}
-	if err := e.st.CreateManager(ctx, &m); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.st.SetPresence(ctx, m.ID, storage.Online, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	ev := func(ext, phone, name string) channels.InboundEvent {
-		return channels.InboundEvent{Channel: "api:test", ExternalID: ext, SenderID: phone, Text: "text " + ext,
-			From: channels.Contact{Name: name, Identities: []channels.Identity{{Kind: channels.Phone, Value: phone}}}}
-	}
+	m := e.onlineManager(ctx)
+	ev := phoneEvent
 	ingest := func(x channels.InboundEvent) channels.Receipt {
 		t.Helper()
 		rc, err := e.r.Ingest(ctx, x)

@@ -89,14 +89,25 @@ func (q *queries) LookupThreads(ctx context.Context, clientIDs []int64, threads 
 	query, a := openDialogs(threads)
 	open := listAhead(ctx, q, "find open dialogs", query, a, scanDialog)
 	clients, cerr := q.GetClients(ctx, clientIDs)
-	ds, err := open()
+	ds, clients, err := answersAhead(open, clients, cerr)
 	if err != nil {
 		return nil, nil, err
 	}
-	if cerr != nil {
-		return nil, nil, cerr
-	}
 	return clients, newestPerThread(nil, ds, map[storage.Thread]bool{}), nil
+}
+
+// answersAhead takes the answer of a read sent ahead and that of the read
+// that carried it (b, berr). The first's error wins: sent first, its
+// failure also failed the read after it.
+func answersAhead[A, B any](ahead func() ([]A, error), b []B, berr error) ([]A, []B, error) {
+	a, err := ahead()
+	if err != nil {
+		return nil, nil, err
+	}
+	if berr != nil {
+		return nil, nil, berr
+	}
+	return a, b, nil
 }
 
 // TouchDialogs records activity on many dialogs in one UPDATE per chunk.
@@ -213,14 +224,5 @@ func (q *queries) LookupInbound(ctx context.Context, keys []storage.MessageKey, 
 	query, a := messageRefs(keys)
 	refs := listAhead(ctx, q, "message refs", query, a, scanMessageRef)
 	found, ferr := q.FindIdentities(ctx, ids)
-	// The duplicate check's error first: sent first, it also fails the
-	// lookup that carried it.
-	r, err := refs()
-	if err != nil {
-		return nil, nil, err
-	}
-	if ferr != nil {
-		return nil, nil, ferr
-	}
-	return r, found, nil
+	return answersAhead(refs, found, ferr)
 }
