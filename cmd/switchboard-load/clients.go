@@ -73,12 +73,17 @@ func clientName(n int) string {
 // generator makes the event mix: new clients, returning ones and replays.
 // It is shared by the senders, so it locks.
 type generator struct {
-	mu       sync.Mutex
-	rng      *rand.Rand
-	run      string
-	seq      int
-	known    int
+	mu  sync.Mutex
+	rng *rand.Rand
+	run string
+	seq int
+	// pool is the number of clients known before the run, numbered from
+	// 0; fresh counts the new ones, numbered from firstNew, a place of
+	// this run's own so that a client new here is new to a database
+	// earlier runs have filled.
 	pool     int
+	firstNew int
+	fresh    int
 	newRatio float64
 	dupRatio float64
 	// recent keeps bodies of sent events for replays.
@@ -88,8 +93,11 @@ type generator struct {
 // newGenerator starts with pool known clients: "returning" events draw
 // from them and from the clients created during the run.
 func newGenerator(seed uint64, run string, pool int, newRatio, dupRatio float64) *generator {
-	return &generator{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), run: run, known: pool, pool: pool,
-		newRatio: newRatio, dupRatio: dupRatio}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	// Phones hold nine digits of a client's number: new clients start
+	// at one of 900 blocks of a million above the pool's.
+	firstNew := pool + (1+rng.IntN(900))*1_000_000
+	return &generator{rng: rng, run: run, pool: pool, firstNew: firstNew, newRatio: newRatio, dupRatio: dupRatio}
 }
 
 // next returns the next event and whether it replays an earlier one.
@@ -101,21 +109,44 @@ func (g *generator) next() (payload, bool) {
 	}
 	var client int
 	if g.rng.Float64() < g.newRatio {
-		client = g.known
-		g.known++
+		client = g.firstNew + g.fresh
+		g.fresh++
+	} else if n := g.rng.IntN(g.pool + g.fresh); n < g.pool {
+		client = n
 	} else {
-		client = g.rng.IntN(g.known)
+		client = g.firstNew + n - g.pool
 	}
 	g.seq++
+	return g.event(client, fmt.Sprintf("%s-%d", g.run, g.seq)), false
+}
+
+// newClients is how many of the events sent so far came from a client new
+// to the run.
+func (g *generator) newClients() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.fresh
+}
+
+// warm returns the event that makes known client n known to the hub,
+// sent before the run so that "returning" means returning.
+func (g *generator) warm(n int) payload {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.event(n, fmt.Sprintf("%s-warm-%d", g.run, n))
+}
+
+// event is a message from client n; g.mu is held.
+func (g *generator) event(client int, id string) payload {
 	p := payload{
-		ID:   fmt.Sprintf("%s-%d", g.run, g.seq),
+		ID:   id,
 		From: payloadFrom{Name: clientName(client), Phone: clientPhone(client, g.rng.IntN(len(phoneFormats)))},
 		Text: fmt.Sprintf("Hello, this is message %d: is my order on its way?", g.seq),
 	}
 	if client%3 == 0 {
 		p.From.Email = fmt.Sprintf("client%d@example.com", client)
 	}
-	return p, false
+	return p
 }
 
 // stored makes an accepted event available for replays. Only accepted

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,9 +72,55 @@ func TestGeneratorMix(t *testing.T) {
 	if dups < n/10 || dups > n*3/10 {
 		t.Errorf("%d replays in %d events, want about 20%%", dups, n)
 	}
-	if created := g.known - 10; created < 600 || created > 1000 {
+	if created := g.newClients(); created < 600 || created > 1000 {
 		t.Errorf("%d new clients in %d fresh events, want about half", created, n-dups)
 	}
+}
+
+// A client new to one run must be new to the hub, even on a database
+// that earlier runs with the same pool filled, and never one of the pool's.
+func TestGeneratorNewClientsAreNew(t *testing.T) {
+	t.Parallel()
+	numbers := func(g *generator) map[int]bool {
+		seen := map[int]bool{}
+		for range 500 {
+			p, _ := g.next()
+			seen[phoneNumber(t, p.From.Phone)] = true
+		}
+		return seen
+	}
+	a := newGenerator(1, "a", 10, 1, 0)
+	b := newGenerator(2, "b", 10, 1, 0)
+	na, nb := numbers(a), numbers(b)
+	if len(na) != 500 {
+		t.Errorf("500 events from new clients came from %d numbers", len(na))
+	}
+	for n := range nb {
+		if na[n] {
+			t.Fatalf("client %d is new in two runs", n)
+		}
+	}
+	for n := range 10 {
+		if na[n] {
+			t.Fatalf("known client %d drawn as new", n)
+		}
+	}
+}
+
+// phoneNumber recovers a client's number from a phone the generator wrote.
+func phoneNumber(t *testing.T, phone string) int {
+	t.Helper()
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, phone)
+	n, err := strconv.Atoi(digits[len(digits)-9:])
+	if err != nil {
+		t.Fatalf("phone %q: %v", phone, err)
+	}
+	return n
 }
 
 func TestPhoneFormatsAreOneNumber(t *testing.T) {

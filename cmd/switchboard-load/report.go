@@ -14,12 +14,14 @@ import (
 
 // report is the final result, printed as text or JSON.
 type report struct {
-	Target     string           `json:"target"`
-	Duration   float64          `json:"duration_s"`
-	Sent       int64            `json:"sent"`
-	Accepted   int64            `json:"accepted"`
-	Duplicates int64            `json:"duplicates"`
-	AcceptedPS float64          `json:"accepted_per_s"`
+	Target     string  `json:"target"`
+	Duration   float64 `json:"duration_s"`
+	Sent       int64   `json:"sent"`
+	Accepted   int64   `json:"accepted"`
+	Duplicates int64   `json:"duplicates"`
+	AcceptedPS float64 `json:"accepted_per_s"`
+	// NewClients counts the events sent from a client new to the hub.
+	NewClients int              `json:"new_clients"`
 	Errors     map[string]int64 `json:"errors"`
 	Latency    latencySummary   `json:"latency"`
 	// Ack is the time from a new event's send to its 2xx: what the
@@ -140,6 +142,7 @@ func (r report) writeText(w io.Writer) error {
 	fmt.Fprintf(&b, "target            %s\n", r.Target)
 	fmt.Fprintf(&b, "sent              %d events in %.1fs (%d accepted, %d duplicates answered 200)\n", r.Sent, r.Duration, r.Accepted, r.Duplicates)
 	fmt.Fprintf(&b, "accepted          %.1f events/s\n", r.AcceptedPS)
+	fmt.Fprintf(&b, "mix               %d events from new clients (%.0f%% of those sent that were not replays)\n", r.NewClients, pct(r.NewClients, r.Sent-r.Duplicates))
 	fmt.Fprintf(&b, "latency           p50 %.1fms  p95 %.1fms  p99 %.1fms  max %.1fms  (%d measured, %d without a frame)\n",
 		r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max, r.Latency.Count, r.Latency.Unseen)
 	fmt.Fprintf(&b, "acknowledged      p50 %.1fms  p95 %.1fms  p99 %.1fms  max %.1fms  (send to 2xx)\n",
@@ -160,6 +163,13 @@ func (r report) writeText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func pct(part int, whole int64) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return 100 * float64(part) / float64(whole)
 }
 
 func note(s string) string {

@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -99,7 +100,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer idle.wg.Wait()
 
-	// Counting starts now: console set-up is not part of the run.
+	gen := newGenerator(uint64(o.Seed), "load-"+randomHex(4), o.Clients, o.NewRatio, o.DupRatio)
+	snd := &sender{url: tg.base + "/hooks/api/" + tg.channel, secret: tg.secret, client: client, stats: st}
+	if o.Warm {
+		t0 := time.Now()
+		sent, accepted := warmUp(ctx, snd, gen, o.Clients, o.Concurrency)
+		settle(ctx, st, recv)
+		if !o.Quiet || accepted < sent {
+			fmt.Fprintf(stderr, "warm-up: %d of %d known clients accepted in %.1fs\n", accepted, sent, time.Since(t0).Seconds())
+		}
+	}
+
+	// Counting starts now: set-up and warm-up are not part of the run.
 	poolBefore, poolErr := scrapePool(ctx, client, tg.base)
 	st.reset()
 	sendCtx, stopSending := context.WithTimeout(ctx, o.Duration)
@@ -108,8 +120,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.Rate > 0 {
 		limiter = rate.NewLimiter(rate.Limit(o.Rate), 1)
 	}
-	gen := newGenerator(uint64(o.Seed), "load-"+randomHex(4), o.Clients, o.NewRatio, o.DupRatio)
-	snd := &sender{url: tg.base + "/hooks/api/" + tg.channel, secret: tg.secret, client: client, stats: st}
 	var wg sync.WaitGroup
 	for range o.Concurrency {
 		wg.Go(func() { snd.run(sendCtx, gen, limiter) })
@@ -123,15 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sendTime := time.Since(st.start)
 	<-progressDone
 
-	// Let frames and replies still in flight arrive, then stop.
-	deadline := time.Now().Add(drainWait)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		s := st.snapshot()
-		if s.Pending == 0 && (recv == nil || s.Delivered >= s.Replies) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	settle(ctx, st, recv)
 	stopConsoles()
 
 	var ps *procSummary
@@ -140,6 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rep := buildReport(tg.name, st.snapshot(), sendTime, ps, settings(o))
 	rep.IdleConsoles = idle.open.Load()
+	rep.NewClients = gen.newClients()
 	if poolErr == nil {
 		if after, err := scrapePool(ctx, client, tg.base); err == nil {
 			rep.Pool = summarizePool(poolBefore, after, rep.Accepted)
@@ -152,6 +155,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return rep.writeJSON(stdout)
 	}
 	return rep.writeText(stdout)
+}
+
+// settle lets the frames and reply deliveries still in flight arrive,
+// for at most drainWait.
+func settle(ctx context.Context, st *stats, recv *receiver) {
+	deadline := time.Now().Add(drainWait)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		s := st.snapshot()
+		if s.Pending == 0 && (recv == nil || s.Delivered >= s.Replies) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// warmUp sends one event from each of the known clients, flat out over
+// concurrency senders, so that the run's returning clients are known to
+// the hub and the run's mix is the one asked for. It returns how many
+// events it sent and how many the hub accepted.
+func warmUp(ctx context.Context, snd *sender, gen *generator, clients, concurrency int) (sent, accepted int64) {
+	before := snd.stats.accepted.Load()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				n := int(next.Add(1)) - 1
+				if n >= clients {
+					return
+				}
+				snd.post(ctx, gen.warm(n), false)
+			}
+		})
+	}
+	wg.Wait()
+	return min(next.Load(), int64(clients)), snd.stats.accepted.Load() - before
 }
 
 // setupTarget starts the in-process daemon or describes the remote one,
@@ -234,7 +273,7 @@ func progress(ctx context.Context, o options, st *stats, smp *sampler, w io.Writ
 func settings(o options) map[string]any {
 	s := map[string]any{
 		"rate": o.Rate, "concurrency": o.Concurrency, "consoles": o.Consoles, "idle": o.Idle, "clients": o.Clients,
-		"new_ratio": o.NewRatio, "dup_ratio": o.DupRatio, "answer_ratio": o.AnswerRatio, "seed": o.Seed,
+		"new_ratio": o.NewRatio, "dup_ratio": o.DupRatio, "answer_ratio": o.AnswerRatio, "seed": o.Seed, "warm": o.Warm,
 	}
 	if o.InProcess != "" {
 		s["managers"], s["capacity"] = o.Managers, o.Capacity

@@ -148,6 +148,7 @@ func (s *stats) reset() {
 	s.frames.Store(0)
 	s.replies.Store(0)
 	s.delivered.Store(0)
+	s.sendAt.Clear()
 	s.mu.Lock()
 	s.errors = map[string]int64{}
 	s.latencies = nil
