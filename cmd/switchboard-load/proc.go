@@ -142,6 +142,18 @@ func newSampler(pid int) (*sampler, error) {
 	return &sampler{pid: pid, first: s0, last: s0, maxRSS: s0.RSS, start: time.Now()}, nil
 }
 
+// restart counts CPU and the largest RSS from a new first reading.
+func (s *sampler) restart() error {
+	r, err := readProc(s.pid)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.first, s.last, s.maxRSS, s.start, s.err = r, r, r.RSS, time.Now(), nil
+	return nil
+}
+
 // sample takes one reading.
 func (s *sampler) sample() {
 	r, err := readProc(s.pid)

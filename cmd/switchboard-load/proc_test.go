@@ -49,3 +49,27 @@ func TestReadProcSelf(t *testing.T) {
 		t.Errorf("own RSS = %d", s.RSS)
 	}
 }
+
+// What a run reports is counted from its start: set-up and warm-up before
+// a restart are not.
+func TestSamplerRestart(t *testing.T) {
+	t.Parallel()
+	s, err := newSampler(os.Getpid())
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	x := 0
+	for i := range 50_000_000 {
+		x += i % 7
+	}
+	burnt, err := readProc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.restart(); err != nil {
+		t.Fatal(err)
+	}
+	if s.first.CPU < burnt.CPU || s.first.CPU == 0 {
+		t.Errorf("after restart CPU counts from %v, before it %v had been used (x=%d)", s.first.CPU, burnt.CPU, x)
+	}
+}

@@ -67,18 +67,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	if o.CPUProfile != "" {
-		f, err := os.Create(o.CPUProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-
 	client := &http.Client{
 		Timeout:   o.Timeout,
 		Transport: &http.Transport{MaxIdleConns: o.Concurrency + o.Consoles*2 + 8, MaxIdleConnsPerHost: o.Concurrency + o.Consoles*2 + 8, IdleConnTimeout: time.Minute},
@@ -94,12 +82,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	idle, err := openIdle(consCtx, tg.base, tg.tokens, o.Idle, st)
-	if err != nil {
-		return err
-	}
-	defer idle.wg.Wait()
-
 	gen := newGenerator(uint64(o.Seed), "load-"+randomHex(4), o.Clients, o.NewRatio, o.DupRatio)
 	snd := &sender{url: tg.base + "/hooks/api/" + tg.channel, secret: tg.secret, client: client, stats: st}
 	if o.Warm {
@@ -111,8 +93,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// Idle consoles connect after the warm-up, as they measure what an
+	// idle connection costs, not the warm-up's frames.
+	idle, err := openIdle(consCtx, tg.base, tg.tokens, o.Idle, st)
+	if err != nil {
+		return err
+	}
+	defer idle.wg.Wait()
+
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
 	// Counting starts now: set-up and warm-up are not part of the run.
 	poolBefore, poolErr := scrapePool(ctx, client, tg.base)
+	if smp != nil {
+		if err := smp.restart(); err != nil {
+			return fmt.Errorf("read /proc/%d: %w", pid, err)
+		}
+	}
 	st.reset()
 	sendCtx, stopSending := context.WithTimeout(ctx, o.Duration)
 	defer stopSending()
@@ -158,12 +165,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // settle lets the frames and reply deliveries still in flight arrive,
-// for at most drainWait.
+// for at most drainWait: it returns once every accepted event has reached
+// a console, every reply its callback, and no console has received a
+// frame for a quiet spell (the copies to other consoles, and what the
+// consoles' own closes and answers set off).
 func settle(ctx context.Context, st *stats, recv *receiver) {
+	const quietSpell = 250 * time.Millisecond
 	deadline := time.Now().Add(drainWait)
+	frames, since := st.frames.Load(), time.Now()
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		s := st.snapshot()
-		if s.Pending == 0 && (recv == nil || s.Delivered >= s.Replies) {
+		if s.Frames != frames {
+			frames, since = s.Frames, time.Now()
+		}
+		if s.Pending == 0 && (recv == nil || s.Delivered >= s.Replies) && time.Since(since) >= quietSpell {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
