@@ -209,7 +209,9 @@ config sqlite ""
 agents
 start
 say "SQLite hub with $IDLE idle consoles"
-load sq-idle --rate 5 --concurrency 2 --duration 10s --consoles 0 --idle "$IDLE"
+# No warm-up: with no console connected, its dialogs would wait in the
+# queue and be handed out in one burst when the idle consoles connect.
+load sq-idle --rate 5 --concurrency 2 --duration 10s --consoles 0 --idle "$IDLE" --warm=false
 sq_idle_conns=$(jget idle_consoles "$work/sq-idle.json")
 sq_idle_conn_rss=$(jget rss_max_mb "$work/sq-idle.json")
 stop

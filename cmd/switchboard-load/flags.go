@@ -82,7 +82,7 @@ func parseFlags(args []string, w io.Writer) (options, error) {
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "events in flight at once (HTTP connections)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.Int64Var(&o.Seed, "seed", 0, "random seed (0 picks one)")
-	fs.BoolVar(&o.Warm, "warm", true, "before counting, send one event from each of the --clients known clients, so that returning clients are known to the hub")
+	fs.BoolVar(&o.Warm, "warm", true, "before counting, send one event from each of the --clients known clients, so that returning clients are known to the hub (with no consoles, their dialogs wait in the queue for a manager to connect)")
 
 	fs.IntVar(&o.Consoles, "consoles", 4, "manager consoles on the WebSocket stream")
 	fs.IntVar(&o.Idle, "idle", 0, "extra stream connections that only listen, to measure what idle consoles cost")

@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.Warm {
 		t0 := time.Now()
 		sent, accepted := warmUp(ctx, snd, gen, o.Clients, o.Concurrency)
-		settle(ctx, st, recv)
+		settle(ctx, st, recv, o.Consoles > 0)
 		if !o.Quiet || accepted < sent {
 			fmt.Fprintf(stderr, "warm-up: %d of %d known clients accepted in %.1fs\n", accepted, sent, time.Since(t0).Seconds())
 		}
@@ -140,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sendTime := time.Since(st.start)
 	<-progressDone
 
-	settle(ctx, st, recv)
+	settle(ctx, st, recv, o.Consoles > 0)
 	stopConsoles()
 
 	var ps *procSummary
@@ -166,10 +166,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // settle lets the frames and reply deliveries still in flight arrive,
 // for at most drainWait: it returns once every accepted event has reached
-// a console, every reply its callback, and no console has received a
-// frame for a quiet spell (the copies to other consoles, and what the
-// consoles' own closes and answers set off).
-func settle(ctx context.Context, st *stats, recv *receiver) {
+// a console (when there are consoles to see them), every reply its
+// callback, and no console has received a frame for a quiet spell (the
+// copies to other consoles, and what the consoles' own closes and answers
+// set off).
+func settle(ctx context.Context, st *stats, recv *receiver, consoles bool) {
 	const quietSpell = 250 * time.Millisecond
 	deadline := time.Now().Add(drainWait)
 	frames, since := st.frames.Load(), time.Now()
@@ -178,7 +179,7 @@ func settle(ctx context.Context, st *stats, recv *receiver) {
 		if s.Frames != frames {
 			frames, since = s.Frames, time.Now()
 		}
-		if s.Pending == 0 && (recv == nil || s.Delivered >= s.Replies) && time.Since(since) >= quietSpell {
+		if (s.Pending == 0 || !consoles) && (recv == nil || s.Delivered >= s.Replies) && time.Since(since) >= quietSpell {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
