@@ -192,11 +192,14 @@ func testFindOpenDialogs(t *testing.T, s storage.Store) {
 	closed := newDialog(t, s, storage.Dialog{ClientID: y.ID, Channel: "telegram"})
 	ok(t, s.SetDialogStatus(c, closed.ID, storage.DialogClosed, at(time.Minute)))
 	_ = old
+	// Open, but under a key asked for with the other client: not theirs.
+	newDialog(t, s, storage.Dialog{ClientID: x.ID, Channel: "email", ThreadKey: "t2"})
+	newDialog(t, s, storage.Dialog{ClientID: y.ID, Channel: "email", ThreadKey: "t1"})
 
 	threads := []storage.Thread{
 		{ClientID: x.ID, Channel: "telegram"},
 		{ClientID: x.ID, Channel: "email", Key: "t1"},
-		{ClientID: x.ID, Channel: "email", Key: "t2"},
+		{ClientID: y.ID, Channel: "email", Key: "t2"},
 		{ClientID: y.ID, Channel: "telegram"},
 	}
 	got := must(s.FindOpenDialogs(c, threads))(t)
