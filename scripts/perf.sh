@@ -117,6 +117,18 @@ load() {
     "$(jget p99_ms "$work/$name.json")" "$(sed -n '/"errors"/,/}/p' "$work/$name.json" | tr -d ' \n')" >&2
 }
 
+# prime DBURL [LOAD ARGS...]: a short unmeasured run, then ANALYZE. A hub in service has
+# its tables analyzed by autovacuum; a throwaway database a few seconds old
+# has not, and on a server with autovacuum off never would be, so its
+# plans would be made for empty tables.
+prime() {
+  local url=$1
+  shift
+  "$work/switchboard-load" --url "http://127.0.0.1:$PORT" --channel load --secret "$SECRET" --token "$tokens" \
+    --json --quiet --rate 1000 --concurrency 64 --duration 1s --consoles 4 "$@" >/dev/null
+  psql "$url" -qc ANALYZE
+}
+
 # ---------------------------------------------------------------- PostgreSQL
 pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000="" pg_cpu_1000="" pg_waited_1000=""
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
@@ -155,6 +167,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   config postgres "$pgurl"
   agents
   start
+  prime "$pgurl"
   say "PostgreSQL hub ingest, flat out, $CONCURRENCY senders, ${DURATION}s"
   load pg-flat --rate 0 --concurrency "$CONCURRENCY" --duration "${DURATION}s" --consoles 4
   pg_hub=$(jget accepted_per_s "$work/pg-flat.json")
@@ -173,9 +186,11 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   # On a database of its own: the dialogs earlier runs left open would turn
   # most returning clients' events into cheap ones.
   psql "$PG_SERVER" -qc "CREATE DATABASE ${pgdb}_ingest" >/dev/null
-  config postgres "$(echo "$pgurl" | sed -E "s#/$pgdb#/${pgdb}_ingest#")"
+  ingesturl=$(echo "$pgurl" | sed -E "s#/$pgdb#/${pgdb}_ingest#")
+  config postgres "$ingesturl"
   agents
   start
+  prime "$ingesturl" --close=false --answer-ratio 0
   say "PostgreSQL hub ingest alone, flat out, $CONCURRENCY senders, consoles only listening, ${DURATION}s"
   load pg-ingest --rate 0 --concurrency "$CONCURRENCY" --duration "${DURATION}s" --consoles 4 --close=false --answer-ratio 0
   pg_ingest=$(jget accepted_per_s "$work/pg-ingest.json")
