@@ -139,7 +139,8 @@ func (s *stats) snapshot() snapshot {
 }
 
 // reset zeroes the counters and restarts the clock, keeping the managers
-// known; it runs once, before the first event, while nothing else counts.
+// known; it runs once, before the run's first event, after the warm-up
+// has settled, so nothing else is counting.
 func (s *stats) reset() {
 	s.start = time.Now()
 	s.sent.Store(0)
