@@ -53,6 +53,7 @@ type refreshResult struct {
 type conn struct {
 	hub       *Hub
 	ws        *websocket.Conn
+	sock      *corkConn // ws's socket; nil when ws was made elsewhere
 	managerID int64
 	view      atomic.Pointer[Viewer]
 	ctx       context.Context
@@ -89,11 +90,12 @@ type conn struct {
 	refreshing bool
 }
 
-func newConn(h *Hub, ws *websocket.Conn, v Viewer) *conn {
+func newConn(h *Hub, ws *websocket.Conn, sock *corkConn, v Viewer) *conn {
 	ctx, cancel := context.WithCancel(h.base)
 	c := &conn{
 		hub:        h,
 		ws:         ws,
+		sock:       sock,
 		managerID:  v.ManagerID,
 		ctx:        ctx,
 		cancel:     cancel,
@@ -210,14 +212,7 @@ func (c *conn) writeLoop(since int64, hasSince bool, pos int64) {
 			continue
 		case <-c.wake:
 			batch := c.takeQueue()
-			for _, f := range batch {
-				if isClosed(c.done) {
-					break
-				}
-				if err = c.writeFrame(f); err != nil {
-					break
-				}
-			}
+			err = c.writeFrames(batch, nil)
 			c.giveBack(batch)
 		case <-ping.C:
 			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.cfg.WriteWait))
@@ -301,35 +296,56 @@ func (c *conn) awaitResume() (since int64, ok bool) {
 // replay sends the visible events in (since, pos] from the log, in order.
 func (c *conn) replay(since, pos int64) error {
 	cursor := since
+	var page []*outFrame
 	for cursor < pos {
 		events, err := c.hub.cfg.Source.EventsAfter(c.ctx, cursor, c.hub.cfg.ReplayPage)
 		if err != nil {
 			return err
 		}
+		page = page[:0]
+		reached := false
 		for _, e := range events {
 			if e.ID > pos {
-				return nil
+				reached = true
+				break
 			}
 			cursor = e.ID
-			if !Visible(c.viewer(), e) {
-				continue
+			if Visible(c.viewer(), e) {
+				data, _ := encodeEvent(e)
+				page = append(page, &outFrame{id: e.ID, data: data})
 			}
-			select {
-			case <-c.done:
-				return nil
-			default:
-			}
-			data, _ := encodeEvent(e)
-			if err := c.writeFrame(&outFrame{id: e.ID, data: data}); err != nil {
-				return err
-			}
-			c.hub.m.replayed.Inc()
 		}
-		if len(events) < c.hub.cfg.ReplayPage {
+		if err := c.writeFrames(page, c.hub.m.replayed.Inc); err != nil {
+			return err
+		}
+		if reached || isClosed(c.done) || len(events) < c.hub.cfg.ReplayPage {
 			return nil
 		}
 	}
 	return nil
+}
+
+// writeFrames writes the frames in order, collected into as few system
+// calls as the socket takes, until one fails or the connection closes;
+// sent, if not nil, is called for each frame written.
+func (c *conn) writeFrames(frames []*outFrame, sent func()) error {
+	c.sock.cork()
+	var err error
+	for _, f := range frames {
+		if isClosed(c.done) {
+			break
+		}
+		if err = c.writeFrame(f); err != nil {
+			break
+		}
+		if sent != nil {
+			sent()
+		}
+	}
+	if ferr := c.sock.uncork(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // writeFrame writes f unless the client already has it.

@@ -59,13 +59,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ws, err := h.upgrader.Upgrade(w, r, nil)
+	cw := &corkingWriter{ResponseWriter: w}
+	ws, err := h.upgrader.Upgrade(cw, r, nil)
 	if err != nil {
 		// Upgrade has answered the client with the reason.
 		h.m.rejectedConns.WithLabelValues("handshake").Inc()
 		return
 	}
-	c := newConn(h, ws, v)
+	c := newConn(h, ws, cw.conn, v)
 	if hasSince || h.cfg.ResumeWait < 0 {
 		c.phase.Store(phaseDecided)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -47,6 +48,12 @@ type testEnv struct {
 // live frames follow hello at once.
 func startHub(tb testing.TB, src Source, mod func(*Config)) *testEnv {
 	tb.Helper()
+	return startHubOn(tb, src, mod, nil)
+}
+
+// startHubOn is startHub with the server's listener wrapped by wrap.
+func startHubOn(tb testing.TB, src Source, mod func(*Config), wrap func(net.Listener) net.Listener) *testEnv {
+	tb.Helper()
 	reg := prometheus.NewRegistry()
 	cfg := Config{
 		Source:       src,
@@ -65,7 +72,11 @@ func startHub(tb testing.TB, src Source, mod func(*Config)) *testEnv {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Run(ctx) }()
-	srv := httptest.NewServer(h)
+	srv := httptest.NewUnstartedServer(h)
+	if wrap != nil {
+		srv.Listener = wrap(srv.Listener)
+	}
+	srv.Start()
 	tb.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
