@@ -46,10 +46,11 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 	q.Set("_txlock", "immediate")
 	// A file: URI, so the path is escaped: a '?' or '#' in it must not
 	// start the parameters.
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	conn, err := msqlite.NewConnector("file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	db := sql.OpenDB(cachingConnector{conn})
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
