@@ -53,7 +53,7 @@ type refreshResult struct {
 type conn struct {
 	hub       *Hub
 	ws        *websocket.Conn
-	sock      *corkConn // ws's socket; nil when ws was made elsewhere
+	sock      *corkConn // ws's socket, corked by writeFrames
 	managerID int64
 	view      atomic.Pointer[Viewer]
 	ctx       context.Context
