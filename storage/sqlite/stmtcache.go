@@ -38,13 +38,16 @@ func implements[T any](v any) bool { _, ok := v.(T); return ok }
 // still open: SQLite runs a statement once at a time, so a second use
 // while the first one's rows are read gets a statement of its own.
 type cachedStmt struct {
-	stmt interface {
-		driver.Stmt
-		driver.StmtQueryContext
-		driver.StmtExecContext
-	}
+	stmt preparedStmt
 	busy bool
 	used uint64
+}
+
+// preparedStmt is what the driver's statements offer.
+type preparedStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.StmtExecContext
 }
 
 // cachingConn is a driver connection that runs queries through prepared
@@ -88,11 +91,7 @@ func (c *cachingConn) take(ctx context.Context, query string) (*cachedStmt, erro
 	if err != nil {
 		return nil, err
 	}
-	st, ok := ds.(interface {
-		driver.Stmt
-		driver.StmtQueryContext
-		driver.StmtExecContext
-	})
+	st, ok := ds.(preparedStmt)
 	if !ok {
 		_ = ds.Close()
 		return nil, nil
