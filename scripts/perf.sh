@@ -5,7 +5,8 @@
 #   PostgreSQL  pgbench (one single-row INSERT per transaction) vs the hub's
 #               ingest at the same concurrency, on a throwaway database of the
 #               server in PG_SERVER, with consoles closing and answering and
-#               with consoles only listening; end-to-end p99 at 1,000 events/s.
+#               with consoles only listening; end-to-end p99 at 1,000 events/s,
+#               with the consoles' work and without it.
 #               Between them the webhook floor (scripts/webhookfloor): the
 #               same signed webhooks from the same load tool, each stored
 #               with one INSERT and nothing else, flat out and at 1,000/s.
@@ -130,7 +131,7 @@ prime() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000="" pg_cpu_1000="" pg_waited_1000=""
+pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000="" pg_cpu_1000="" pg_waited_1000="" pgi_rate_1000="" pgi_p99_1000="" pgi_ack_1000="" pgi_cpu_1000="" pgi_waited_1000=""
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgdb="perf_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
@@ -194,6 +195,17 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   say "PostgreSQL hub ingest alone, flat out, $CONCURRENCY senders, consoles only listening, ${DURATION}s"
   load pg-ingest --rate 0 --concurrency "$CONCURRENCY" --duration "${DURATION}s" --consoles 4 --close=false --answer-ratio 0
   pg_ingest=$(jget accepted_per_s "$work/pg-ingest.json")
+  # The 1,000/s run without the consoles' work: how much of the target's
+  # latency is ingest and assignment alone. The flat run before it leaves
+  # only more clients behind (no dialog is closed either way, and the
+  # warm-up makes the returning clients' dialogs open as it would).
+  say "PostgreSQL hub ingest alone at 1,000 events/s, consoles only listening"
+  load pg-ingest-1000 --rate 1000 --concurrency 64 --duration "${DURATION}s" --consoles 4 --close=false --answer-ratio 0
+  pgi_rate_1000=$(jget accepted_per_s "$work/pg-ingest-1000.json")
+  pgi_p99_1000=$(jget p99_ms "$work/pg-ingest-1000.json")
+  pgi_ack_1000=$(ack_p99 "$work/pg-ingest-1000.json")
+  pgi_cpu_1000=$(jget cpu_s "$work/pg-ingest-1000.json")
+  pgi_waited_1000=$(jget run_queue_wait_s "$work/pg-ingest-1000.json")
   stop
 else
   echo "PostgreSQL at $PG_SERVER does not answer; skipping its part" >&2
@@ -258,6 +270,8 @@ say "summary ($(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s runs)"
       "$pg_rate_1000" "$pg_p99_1000" "$pg_ack_1000"
     printf 'postgres  at 1,000/s: waits for a store connection %s; the daemon ran %s s and waited %s s for a core\n' \
       "$pg_pool_1000" "$pg_cpu_1000" "$pg_waited_1000"
+    printf 'postgres  ingest alone at 1,000/s: accepted %s/s, p99 %s ms, acknowledged p99 %s ms; the daemon ran %s s and waited %s s for a core\n' \
+      "$pgi_rate_1000" "$pgi_p99_1000" "$pgi_ack_1000" "$pgi_cpu_1000" "$pgi_waited_1000"
   fi
   printf 'sqlite    single-row insert loop /s      %10s\n' "$sq_floor"
   printf 'sqlite    hub ingest events/s            %10s   ratio %s\n' "$sq_hub" "$(ratio "$sq_hub" "$sq_floor")"
