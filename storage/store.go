@@ -115,7 +115,10 @@ type TeamQueries interface {
 	// engine with several writers it is counted in a statement of its own,
 	// outside the caller's transaction, so concurrent distributions in one
 	// team never wait for each other's commits; a turn taken by a
-	// transaction that then rolls back is simply skipped.
+	// transaction that then rolls back is simply skipped. There a process
+	// also takes turns in blocks and hands them out itself, so most calls
+	// cost no statement: each number is still used once, but two
+	// processes' turns are not handed out in the order of their numbers.
 	// With n > 1 it takes n turns at once and returns the last of them.
 	NextTeamTurn(ctx context.Context, teamID, n int64) (int64, error)
 	AddTeamMember(ctx context.Context, teamID, managerID int64) error

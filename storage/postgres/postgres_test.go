@@ -355,3 +355,64 @@ func TestPoolStats(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	storetest.PoolWaits(t, storetest.OpenPostgres(t, url+"&pool_max_conns=1"))
 }
+
+// Round-robin turns are taken in blocks per process: a transaction's turn
+// usually costs no statement, two processes never hand out the same
+// number, and a request larger than what is left of a block takes a new
+// one.
+func TestTurnBlocks(t *testing.T) {
+	t.Parallel()
+	c := testCtx(t)
+	url, a, b := twoReplicas(t)
+	tm := storage.Team{Name: "sales", Strategy: storage.RoundRobin}
+	if err := a.CreateTeam(c, &tm); err != nil {
+		t.Fatal(err)
+	}
+	turn := func(s storage.Store, n int64) int64 {
+		t.Helper()
+		var last int64
+		if err := s.Tx(c, func(tx storage.Queries) error {
+			var err error
+			last, err = tx.NextTeamTurn(c, tm.ID, n)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return last
+	}
+	counter := func() int64 {
+		t.Helper()
+		conn, err := pgx.Connect(c, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(c)
+		var n int64
+		if err := conn.QueryRow(c, `SELECT rr_turn FROM teams WHERE id = $1`, tm.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	steps := []struct {
+		s          storage.Store
+		who        string
+		n          int64
+		last, held int64
+	}{
+		{a, "a", 1, 1, 32},    // a takes 1-32
+		{a, "a", 1, 2, 32},    // from its block
+		{b, "b", 1, 33, 64},   // b takes 33-64
+		{a, "a", 5, 7, 64},    // 3-7 from a's block
+		{a, "a", 30, 94, 125}, // 8-32 is too few: 65-94 and 95-125 kept
+		{b, "b", 31, 64, 125}, // 34-64, b's block used up
+		{b, "b", 1, 126, 157},
+	}
+	for i, st := range steps {
+		if got := turn(st.s, st.n); got != st.last {
+			t.Fatalf("step %d: %s took %d turns ending at %d, want %d", i, st.who, st.n, got, st.last)
+		}
+		if got := counter(); got != st.held {
+			t.Fatalf("step %d: counter at %d, want %d", i, got, st.held)
+		}
+	}
+}

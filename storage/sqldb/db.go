@@ -37,6 +37,8 @@ type DB struct {
 
 	// teams caches teams and memberships; see teamCache.
 	teams *teamCache
+	// turns holds round-robin turns taken ahead; see turnBlock.
+	turns turnBlocks
 	// recent keeps the events this process committed last; see
 	// RecentEventsAfter.
 	recent recentEvents
