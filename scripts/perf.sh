@@ -33,11 +33,8 @@ CONSOLES=${CONSOLES:-500}
 IDLE=${IDLE:-10000}
 MILLION=${MILLION:-0}
 PORT=${PORT:-18480}
-CBPORT=$((PORT + 1))
-SECRET=perf-secret-0123456789abcdef
-
-work=$(mktemp -d)
-dpid=""
+# shellcheck source=scripts/perflib.sh
+. scripts/perflib.sh
 pgdb=""
 cleanup() {
   [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null || true
@@ -47,88 +44,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '\n== %s\n' "$*" >&2; }
-# jget KEY FILE: the first numeric value of "KEY": in an indented JSON report.
-jget() { sed -n "s/.*\"$1\": \\(-\\{0,1\\}[0-9.e+]*\\).*/\\1/p" "$2" | head -n 1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
-# ack_p99 FILE: the p99 of the time to the 2xx in a load report.
-ack_p99() { sed -n '/"ack_latency"/,/}/p' "$1" | jget p99_ms /dev/stdin; }
-# pool FILE: the daemon's waits for a store connection in a load report.
-pool() {
-  local p
-  p=$(sed -n '/"store_pool"/,/}/p' "$1")
-  printf '%s per event, mean %s ms' "$(echo "$p" | jget waits_per_event /dev/stdin)" "$(echo "$p" | jget mean_wait_ms /dev/stdin)"
-}
-rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
-now_ms() { date +%s%3N; }
+bin=$work
 
 say "building"
 go build -o "$work/switchboard" ./cmd/switchboard
 go build -o "$work/switchboard-load" ./cmd/switchboard-load
 go build -o "$work/sqlitefloor" ./scripts/sqlitefloor
 go build -o "$work/webhookfloor" ./scripts/webhookfloor
-
-# config DRIVER URL: writes the daemon's configuration for this run.
-config() {
-  cat >"$work/config.yaml" <<YAML
-data_dir: $work/data
-http: {addr: "127.0.0.1:$PORT"}
-log: {level: warn}
-storage: {driver: $1, url: "$2"}
-channels:
-  api:
-    - {name: load, secret: $SECRET, callback_url: "http://127.0.0.1:$CBPORT/callback"}
-YAML
-  rm -rf "$work/data"
-}
-
-# agents: four agents with room for the whole run, and their tokens.
-agents() {
-  tokens=""
-  for i in 1 2 3 4; do
-    "$work/switchboard" --config "$work/config.yaml" agent add "load$i" --capacity 100000 >/dev/null
-    t=$("$work/switchboard" --config "$work/config.yaml" token create "load$i" | awk '{print $NF}')
-    tokens="${tokens:+$tokens,}$t"
-  done
-}
-
-# start: runs the daemon and waits for /readyz; sets dpid and startup_ms.
-start() {
-  local t0
-  t0=$(now_ms)
-  "$work/switchboard" --config "$work/config.yaml" serve >"$work/daemon.log" 2>&1 &
-  dpid=$!
-  for _ in $(seq 3000); do
-    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    sleep 0.01
-  done
-  curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { cat "$work/daemon.log" >&2; exit 1; }
-  startup_ms=$(($(now_ms) - t0))
-}
-
-stop() { kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=""; }
-
-# load NAME ARGS...: one load-tool run against the daemon, report in $work/NAME.json.
-load() {
-  local name=$1
-  shift
-  "$work/switchboard-load" --url "http://127.0.0.1:$PORT" --channel load --secret "$SECRET" --token "$tokens" \
-    --callback-listen "127.0.0.1:$CBPORT" --pid "$dpid" --json --quiet "$@" >"$work/$name.json"
-  printf '%s: %s events/s accepted, p99 %s ms, errors: %s\n' "$name" "$(jget accepted_per_s "$work/$name.json")" \
-    "$(jget p99_ms "$work/$name.json")" "$(sed -n '/"errors"/,/}/p' "$work/$name.json" | tr -d ' \n')" >&2
-}
-
-# prime DBURL [LOAD ARGS...]: a short unmeasured run, then ANALYZE. A hub in service has
-# its tables analyzed by autovacuum; a throwaway database a few seconds old
-# has not, and on a server with autovacuum off never would be, so its
-# plans would be made for empty tables.
-prime() {
-  local url=$1
-  shift
-  "$work/switchboard-load" --url "http://127.0.0.1:$PORT" --channel load --secret "$SECRET" --token "$tokens" \
-    --json --quiet --rate 1000 --concurrency 64 --duration 1s --consoles 4 "$@" >/dev/null
-  psql "$url" -qc ANALYZE
-}
 
 # ---------------------------------------------------------------- PostgreSQL
 pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000="" pg_cpu_1000="" pg_waited_1000="" pgi_rate_1000="" pgi_p99_1000="" pgi_ack_1000="" pgi_cpu_1000="" pgi_waited_1000=""
