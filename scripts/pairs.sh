@@ -74,7 +74,7 @@ run() {
   shift 2
   pgdb="pairs_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
-  url=$(echo "$PG_SERVER" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$pgdb#")
+  url=$(dburl "$pgdb")
   config postgres "$url"
   agents
   if [ "$TEAM" = 1 ]; then

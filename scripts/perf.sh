@@ -57,8 +57,7 @@ pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgdb="perf_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
-  # The same server, the throwaway database instead of the URL's one.
-  pgurl=$(echo "$PG_SERVER" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$pgdb#")
+  pgurl=$(dburl "$pgdb")
 
   say "PostgreSQL floor: pgbench, one single-row INSERT per transaction, $CONCURRENCY clients, ${DURATION}s"
   psql "$pgurl" -qc "CREATE TABLE floor (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL, created_at BIGINT NOT NULL)"
@@ -109,7 +108,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   # On a database of its own: the dialogs earlier runs left open would turn
   # most returning clients' events into cheap ones.
   psql "$PG_SERVER" -qc "CREATE DATABASE ${pgdb}_ingest" >/dev/null
-  ingesturl=$(echo "$pgurl" | sed -E "s#/$pgdb#/${pgdb}_ingest#")
+  ingesturl=$(dburl "${pgdb}_ingest")
   config postgres "$ingesturl"
   agents
   start

@@ -23,6 +23,9 @@ pool() {
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 
+# dburl NAME: PG_SERVER's URL with the database NAME instead of its own.
+dburl() { echo "$PG_SERVER" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$1#"; }
+
 # config DRIVER URL: writes the daemon's configuration for this run.
 config() {
   cat >"$work/config.yaml" <<YAML
