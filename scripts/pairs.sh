@@ -14,7 +14,9 @@
 # senders with 4 consoles and the LOAD ARGS, e.g. --close=false
 # --answer-ratio 0 for the ingest path alone, or --new-ratio 0.1.
 # It prints a line per run (with the database's transactions, inserts
-# and updates per accepted event) and the medians of each build.
+# and updates per accepted event, and the WAL the server wrote per accepted
+# event, which counts the whole cluster: run it where nothing else writes)
+# and the medians of each build.
 #
 # Settings (environment): PAIRS [3], RATE [1000], DURATION [10],
 # TEAM [0; 1 routes events to a round-robin team of the four agents],
@@ -60,9 +62,11 @@ build "$rev_a" "$work/a"
 build "$rev_b" "$work/b"
 go build -o "$work/switchboard-load" ./cmd/switchboard-load
 
-# dbstats URL: transactions, inserts and updates so far in the database.
+# dbstats URL: transactions, inserts and updates so far in the database,
+# and the server's WAL position in bytes.
 dbstats() {
-  psql "$1" -qAtc "SELECT xact_commit + xact_rollback, tup_inserted, tup_updated
+  psql "$1" -qAtc "SELECT xact_commit + xact_rollback, tup_inserted, tup_updated,
+      pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
     FROM pg_stat_database WHERE datname = current_database()" | tr '|' ' '
 }
 
@@ -94,14 +98,15 @@ run() {
   n=$(jget accepted "$f")
   # shellcheck disable=SC2086
   set -- $before $after
-  printf '%s %s %s %s %s %s %s %s %s\n' "$(jget accepted_per_s "$f")" "$(jget p50_ms "$f")" "$(jget p99_ms "$f")" \
+  printf '%s %s %s %s %s %s %s %s %s %.0f\n' "$(jget accepted_per_s "$f")" "$(jget p50_ms "$f")" "$(jget p99_ms "$f")" \
     "$(ack_p99 "$f")" "$(jget cpu_s "$f")" "$(jget run_queue_wait_s "$f")" \
-    "$(ratio "$(($4 - $1))" "$n")" "$(ratio "$(($5 - $2))" "$n")" "$(ratio "$(($6 - $3))" "$n")" >>"$work/${label%%[0-9]*}.runs"
+    "$(ratio "$(($5 - $1))" "$n")" "$(ratio "$(($6 - $2))" "$n")" "$(ratio "$(($7 - $3))" "$n")" \
+    "$(ratio "$(($8 - $4))" "$n")" >>"$work/${label%%[0-9]*}.runs"
   printf '%-3s %s\n' "$label" "$(tail -n 1 "$work/${label%%[0-9]*}.runs")"
 }
 
 say "$PAIRS pairs at $RATE/s for ${DURATION}s, load args: ${*:-none}, team: $TEAM"
-echo "run accepted/s p50_ms p99_ms ack_p99_ms daemon_cpu_s cpu_wait_s tx/event inserts/event updates/event"
+echo "run accepted/s p50_ms p99_ms ack_p99_ms daemon_cpu_s cpu_wait_s tx/event inserts/event updates/event wal_bytes/event"
 for pair in $(seq "$PAIRS"); do
   if [ $((pair % 2)) = 1 ]; then
     run "A$pair" "$work/a" "$@"
@@ -117,6 +122,6 @@ median() { cut -d' ' -f"$1" "$2" | sort -g | awk '{ v[NR] = $1 } END { print (NR
 say "medians"
 for s in A B; do
   printf '%s  ' "$s"
-  for c in 1 2 3 4 5 6 7 8 9; do printf '%s ' "$(median "$c" "$work/$s.runs")"; done
+  for c in 1 2 3 4 5 6 7 8 9 10; do printf '%s ' "$(median "$c" "$work/$s.runs")"; done
   echo
 done
