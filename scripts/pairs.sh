@@ -98,10 +98,10 @@ run() {
   n=$(jget accepted "$f")
   # shellcheck disable=SC2086
   set -- $before $after
-  printf '%s %s %s %s %s %s %s %s %s %.0f\n' "$(jget accepted_per_s "$f")" "$(jget p50_ms "$f")" "$(jget p99_ms "$f")" \
+  printf '%s %s %s %s %s %s %s %s %s %s\n' "$(jget accepted_per_s "$f")" "$(jget p50_ms "$f")" "$(jget p99_ms "$f")" \
     "$(ack_p99 "$f")" "$(jget cpu_s "$f")" "$(jget run_queue_wait_s "$f")" \
     "$(ratio "$(($5 - $1))" "$n")" "$(ratio "$(($6 - $2))" "$n")" "$(ratio "$(($7 - $3))" "$n")" \
-    "$(ratio "$(($8 - $4))" "$n")" >>"$work/${label%%[0-9]*}.runs"
+    "$(ratio "$(($8 - $4))" "$n" %.0f)" >>"$work/${label%%[0-9]*}.runs"
   printf '%-3s %s\n' "$label" "$(tail -n 1 "$work/${label%%[0-9]*}.runs")"
 }
 

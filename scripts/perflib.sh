@@ -11,7 +11,8 @@ dpid=""
 say() { printf '\n== %s\n' "$*" >&2; }
 # jget KEY FILE: the first numeric value of "KEY": in an indented JSON report.
 jget() { sed -n "s/.*\"$1\": \\(-\\{0,1\\}[0-9.e+]*\\).*/\\1/p" "$2" | head -n 1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+# ratio A B [FORMAT]: A / B, printed with FORMAT (%.3f), or n/a when B is 0.
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.3f}" 'BEGIN { if (b > 0) printf f, a / b; else print "n/a" }'; }
 # ack_p99 FILE: the p99 of the time to the 2xx in a load report.
 ack_p99() { sed -n '/"ack_latency"/,/}/p' "$1" | jget p99_ms /dev/stdin; }
 # pool FILE: the daemon's waits for a store connection in a load report.
