@@ -81,6 +81,8 @@ type ManagerQueries interface {
 	GetManager(ctx context.Context, id int64) (Manager, error)
 	GetManagerByLogin(ctx context.Context, login string) (Manager, error)
 	ListManagers(ctx context.Context) ([]Manager, error)
+	// ListManagersAhead is ListManagers sent ahead (see TeamMembersAhead).
+	ListManagersAhead(ctx context.Context) func() ([]Manager, error)
 	// UpdateManager writes name, role, capacity, phone, mailbox, disabled.
 	UpdateManager(ctx context.Context, m Manager) error
 	SetPassword(ctx context.Context, id int64, hash string) error
@@ -167,6 +169,17 @@ type ClientQuery struct {
 
 // ClientQueries reads and writes clients, identities and candidates.
 type ClientQueries interface {
+	// ReserveIDs says the transaction will likely create a client and a
+	// dialog. Where the engine sends statements ahead, their ids are then
+	// taken from the sequences with the transaction's next statement, and
+	// CreateClient and CreateDialog send their inserts with the statement
+	// after them instead of waiting for the ids they would return: a new
+	// client's rows travel together. Elsewhere it does nothing. An id
+	// reserved and not used is skipped, as a rolled-back insert's is.
+	ReserveIDs(ctx context.Context)
+	// CreateClient inserts c and sets its id. With an id reserved
+	// (ReserveIDs) the insert may be sent with the next statement, and
+	// its error come from that one.
 	CreateClient(ctx context.Context, c *Client) error
 	// CreateClients is CreateClient for many clients in one statement.
 	CreateClients(ctx context.Context, cs []*Client) error
@@ -189,6 +202,9 @@ type ClientQueries interface {
 	// added[i] reports whether ids[i] was stored. Of a value given twice
 	// the first is stored.
 	AddIdentities(ctx context.Context, ids []Identity) (added []bool, err error)
+	// AddIdentitiesAhead is AddIdentities sent ahead (see
+	// TeamMembersAhead).
+	AddIdentitiesAhead(ctx context.Context, ids []Identity) func() (added []bool, err error)
 	ClientIdentities(ctx context.Context, clientID int64) ([]Identity, error)
 	// ClientsByEmailDomain lists ids of clients (up to limit, excluding
 	// exclude) holding an email identity at domain; the store derives an
@@ -221,6 +237,10 @@ type ClientQueries interface {
 	// reporting which it added; each added one is filled from its row.
 	// Pairs recorded already are left as they are.
 	AddCandidates(ctx context.Context, cs []*Candidate) (added []bool, err error)
+	// AddCandidatesAhead is AddCandidates sent ahead (see
+	// TeamMembersAhead); the candidates are filled when its function is
+	// called.
+	AddCandidatesAhead(ctx context.Context, cs []*Candidate) func() (added []bool, err error)
 	GetCandidate(ctx context.Context, id int64) (Candidate, error)
 	ListCandidates(ctx context.Context, clientID int64, status CandidateStatus, limit int) ([]Candidate, error)
 	SetCandidateStatus(ctx context.Context, id int64, s CandidateStatus) error
@@ -247,6 +267,8 @@ type DialogQuery struct {
 
 // DialogQueries reads and writes dialogs.
 type DialogQueries interface {
+	// CreateDialog inserts d and sets its id; with an id reserved
+	// (ReserveIDs), as CreateClient does.
 	CreateDialog(ctx context.Context, d *Dialog) error
 	// CreateDialogs is CreateDialog for many dialogs in one statement.
 	CreateDialogs(ctx context.Context, ds []*Dialog) error

@@ -110,6 +110,8 @@ func Dialect(migrations fs.FS, channel string) sqldb.Dialect {
 		HasTable:      `SELECT to_regclass($1) IS NOT NULL`,
 		MustMatch:     mustMatch,
 		ReadsLater:    true,
+		// The sequences the BIGSERIAL columns of migration 0001 made.
+		NewIDs: `SELECT nextval('clients_id_seq'), nextval('dialogs_id_seq')`,
 	}
 }
 

@@ -87,8 +87,38 @@ func updateByID[V any](ctx context.Context, q *queries, op, table string, vals m
 // waiting for each other's values would deadlock if they went in different
 // orders.
 func (q *queries) AddIdentities(ctx context.Context, ids []storage.Identity) ([]bool, error) {
-	const op = "add identities"
-	type key struct{ kind, value string }
+	order := identityOrder(ids)
+	added := make([]bool, len(ids))
+	err := q.atomic(ctx, func(q *queries) error {
+		return chunks(len(order), func(lo, hi int) error {
+			ins := identitiesInsert(ids, order[lo:hi])
+			got, err := list(ctx, q, ins.op, ins.query, ins.args, scanIdentityKey)
+			ins.mark(added, got)
+			return err
+		})
+	})
+	return added, err
+}
+
+// AddIdentitiesAhead is AddIdentities sent with the next statement
+// (listAhead), when one statement holds them all.
+func (q *queries) AddIdentitiesAhead(ctx context.Context, ids []storage.Identity) func() ([]bool, error) {
+	if len(ids) == 0 || len(ids) > maxBatchRows {
+		added, err := q.AddIdentities(ctx, ids)
+		return func() ([]bool, error) { return added, err }
+	}
+	ins := identitiesInsert(ids, identityOrder(ids))
+	read := listAhead(ctx, q, ins.op, ins.query, ins.args, scanIdentityKey)
+	return func() ([]bool, error) {
+		got, err := read()
+		added := make([]bool, len(ids))
+		ins.mark(added, got)
+		return added, err
+	}
+}
+
+// identityOrder lists the indexes of ids in (kind, value) order.
+func identityOrder(ids []storage.Identity) []int {
 	order := make([]int, len(ids))
 	for i := range order {
 		order[i] = i
@@ -96,35 +126,51 @@ func (q *queries) AddIdentities(ctx context.Context, ids []storage.Identity) ([]
 	slices.SortStableFunc(order, func(i, j int) int {
 		return strings.Compare(ids[i].Kind+"\x00"+ids[i].Value, ids[j].Kind+"\x00"+ids[j].Value)
 	})
-	added := make([]bool, len(ids))
-	err := q.atomic(ctx, func(q *queries) error {
-		return chunks(len(order), func(lo, hi int) error {
-			var a args
-			rows := make([]string, 0, hi-lo)
-			at := make(map[key]int, hi-lo)
-			for _, i := range order[lo:hi] {
-				id := ids[i]
-				k := key{id.Kind, id.Value}
-				if _, twice := at[k]; twice {
-					continue // the first of a value wins, as with AddIdentity
-				}
-				at[k] = i
-				rows = append(rows, a.row(id.Kind, id.Value, id.ClientID, id.Weak, emailDomain(id.Kind, id.Value),
-					ms(orNow(id.CreatedAt))))
-			}
-			got, err := list(ctx, q, op, `INSERT INTO identities (kind, value, client_id, weak, domain, created_at)
-				VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (kind, value) DO NOTHING RETURNING kind, value`, a,
-				func(r scanner) (key, error) {
-					var k key
-					return k, r.Scan(&k.kind, &k.value)
-				})
-			for _, k := range got {
-				added[at[k]] = true
-			}
-			return err
-		})
-	})
-	return added, err
+	return order
+}
+
+// identityKey is an identity's (kind, value).
+type identityKey struct{ kind, value string }
+
+func scanIdentityKey(r scanner) (identityKey, error) {
+	var k identityKey
+	return k, r.Scan(&k.kind, &k.value)
+}
+
+// identityInsert is the statement adding some identities, returning the
+// keys of those it added.
+type identityInsert struct {
+	op, query string
+	args      args
+	// at is the index in the caller's slice of each key inserted.
+	at map[identityKey]int
+}
+
+// identitiesInsert is the statement adding ids[i] for each i of order,
+// the first of a value given twice.
+func identitiesInsert(ids []storage.Identity, order []int) identityInsert {
+	ins := identityInsert{op: "add identities", at: make(map[identityKey]int, len(order))}
+	rows := make([]string, 0, len(order))
+	for _, i := range order {
+		id := ids[i]
+		k := identityKey{id.Kind, id.Value}
+		if _, twice := ins.at[k]; twice {
+			continue // the first of a value wins, as with AddIdentity
+		}
+		ins.at[k] = i
+		rows = append(rows, ins.args.row(id.Kind, id.Value, id.ClientID, id.Weak, emailDomain(id.Kind, id.Value),
+			ms(orNow(id.CreatedAt))))
+	}
+	ins.query = `INSERT INTO identities (kind, value, client_id, weak, domain, created_at)
+		VALUES ` + strings.Join(rows, ", ") + ` ON CONFLICT (kind, value) DO NOTHING RETURNING kind, value`
+	return ins
+}
+
+// mark sets added[i] for each key of got, the statement's answer.
+func (ins identityInsert) mark(added []bool, got []identityKey) {
+	for _, k := range got {
+		added[ins.at[k]] = true
+	}
 }
 
 // NameKeyClients reads, for each key, the newest clients not merged away
@@ -188,44 +234,88 @@ func (q *queries) AddNameKeys(ctx context.Context, keys []storage.NameKey) error
 // AddCandidates records pairs that are not recorded yet, reporting which
 // it added; each is ordered so ClientA < ClientB and filled from its row.
 func (q *queries) AddCandidates(ctx context.Context, cs []*storage.Candidate) ([]bool, error) {
-	const op = "add candidates"
-	type pair struct{ a, b int64 }
 	added := make([]bool, len(cs))
 	err := q.atomic(ctx, func(q *queries) error {
 		return chunks(len(cs), func(lo, hi int) error {
-			var a args
-			rows := make([]string, 0, hi-lo)
-			at := make(map[pair]int, hi-lo)
-			for i := lo; i < hi; i++ {
-				c := cs[i]
-				if c.ClientA == c.ClientB {
-					return errf(op, "client %d paired with itself", c.ClientA)
-				}
-				if c.ClientA > c.ClientB {
-					c.ClientA, c.ClientB = c.ClientB, c.ClientA
-				}
-				p := pair{c.ClientA, c.ClientB}
-				if _, twice := at[p]; twice {
-					continue
-				}
-				at[p] = i
-				if c.Status == "" {
-					c.Status = storage.CandidateOpen
-				}
-				c.CreatedAt = orNow(c.CreatedAt)
-				rows = append(rows, a.row(c.ClientA, c.ClientB, c.Reason, c.Score, c.Status, ms(c.CreatedAt)))
+			ins, err := candidatesInsert(cs, lo, hi)
+			if err != nil {
+				return err
 			}
-			got, err := list(ctx, q, op, `INSERT INTO duplicate_candidates (client_a, client_b, reason, score, status, created_at)
-				VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (client_a, client_b) DO NOTHING RETURNING `+candidateCols,
-				a, scanCandidate)
-			for _, c := range got {
-				i := at[pair{c.ClientA, c.ClientB}]
-				*cs[i], added[i] = c, true
-			}
+			got, err := list(ctx, q, ins.op, ins.query, ins.args, scanCandidate)
+			ins.fill(cs, added, got)
 			return err
 		})
 	})
 	return added, err
+}
+
+// AddCandidatesAhead is AddCandidates sent with the next statement
+// (listAhead), when one statement holds them all.
+func (q *queries) AddCandidatesAhead(ctx context.Context, cs []*storage.Candidate) func() ([]bool, error) {
+	if len(cs) == 0 || len(cs) > maxBatchRows {
+		added, err := q.AddCandidates(ctx, cs)
+		return func() ([]bool, error) { return added, err }
+	}
+	ins, err := candidatesInsert(cs, 0, len(cs))
+	if err != nil {
+		return func() ([]bool, error) { return nil, err }
+	}
+	read := listAhead(ctx, q, ins.op, ins.query, ins.args, scanCandidate)
+	return func() ([]bool, error) {
+		got, err := read()
+		added := make([]bool, len(cs))
+		ins.fill(cs, added, got)
+		return added, err
+	}
+}
+
+type candidatePair struct{ a, b int64 }
+
+// candidateInsert is the statement recording some candidates, returning
+// the rows it added.
+type candidateInsert struct {
+	op, query string
+	args      args
+	// at is the index in the caller's slice of each pair inserted.
+	at map[candidatePair]int
+}
+
+// candidatesInsert is the statement recording cs[lo:hi], each ordered so
+// ClientA < ClientB and given its defaults.
+func candidatesInsert(cs []*storage.Candidate, lo, hi int) (candidateInsert, error) {
+	ins := candidateInsert{op: "add candidates", at: make(map[candidatePair]int, hi-lo)}
+	rows := make([]string, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		c := cs[i]
+		if c.ClientA == c.ClientB {
+			return ins, errf(ins.op, "client %d paired with itself", c.ClientA)
+		}
+		if c.ClientA > c.ClientB {
+			c.ClientA, c.ClientB = c.ClientB, c.ClientA
+		}
+		p := candidatePair{c.ClientA, c.ClientB}
+		if _, twice := ins.at[p]; twice {
+			continue
+		}
+		ins.at[p] = i
+		if c.Status == "" {
+			c.Status = storage.CandidateOpen
+		}
+		c.CreatedAt = orNow(c.CreatedAt)
+		rows = append(rows, ins.args.row(c.ClientA, c.ClientB, c.Reason, c.Score, c.Status, ms(c.CreatedAt)))
+	}
+	ins.query = `INSERT INTO duplicate_candidates (client_a, client_b, reason, score, status, created_at)
+		VALUES ` + strings.Join(rows, ", ") + ` ON CONFLICT (client_a, client_b) DO NOTHING RETURNING ` + candidateCols
+	return ins, nil
+}
+
+// fill copies each row of got, the statement's answer, into its
+// candidate and marks it added.
+func (ins candidateInsert) fill(cs []*storage.Candidate, added []bool, got []storage.Candidate) {
+	for _, c := range got {
+		i := ins.at[candidatePair{c.ClientA, c.ClientB}]
+		*cs[i], added[i] = c, true
+	}
 }
 
 // CreateDialogs inserts the dialogs and sets their ids, with CreateDialog's

@@ -24,10 +24,7 @@ func searchText(name string) string { return strings.ToLower(name) }
 // CreateClient inserts c and sets its id. An empty kind is a person.
 func (q *queries) CreateClient(ctx context.Context, c *storage.Client) error {
 	prepareClient(c)
-	var a args
-	err := q.ex.QueryRowContext(ctx, `INSERT INTO clients (`+clientInsertCols+`) VALUES `+a.row(clientValues(c)...)+
-		` RETURNING id`, a...).Scan(&c.ID)
-	return q.wrap("create client", err)
+	return q.insertWithID(ctx, "create client", clientID, "clients", clientInsertCols, clientValues(c), &c.ID)
 }
 
 const clientInsertCols = `kind, name, search_text, company_id, owner_id, merged_into, created_at, updated_at`

@@ -57,6 +57,11 @@ type Dialect struct {
 	// then issues a read whose rows it needs only after its next statement
 	// that way (listAhead); without it, it reads at once.
 	ReadsLater bool
+	// NewIDs, with ReadsLater, is a query returning one row: a fresh id
+	// for a client and one for a dialog, from the sequences their inserts
+	// would take them from (ReserveIDs). Empty on an engine without
+	// sequences.
+	NewIDs string
 	// MigrateLock is run first in each migration transaction to keep two
 	// processes from migrating at once (a transaction-scoped advisory lock
 	// on PostgreSQL); empty when the engine's write lock already does it.

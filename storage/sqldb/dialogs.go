@@ -32,10 +32,7 @@ const queuedCond = `assignee_id = 0 AND status <> 'closed'`
 // queue at creation unless QueuedAt says otherwise.
 func (q *queries) CreateDialog(ctx context.Context, d *storage.Dialog) error {
 	prepareDialog(d)
-	var a args
-	err := q.ex.QueryRowContext(ctx, `INSERT INTO dialogs (`+dialogInsertCols+`) VALUES `+a.row(dialogValues(d)...)+
-		` RETURNING id`, a...).Scan(&d.ID)
-	return q.wrap("create dialog", err)
+	return q.insertWithID(ctx, "create dialog", dialogID, "dialogs", dialogInsertCols, dialogValues(d), &d.ID)
 }
 
 const dialogInsertCols = `client_id, channel, thread_key, subject, status, team_id, assignee_id,

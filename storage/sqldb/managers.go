@@ -52,7 +52,13 @@ func (q *queries) GetManagerByLogin(ctx context.Context, login string) (storage.
 
 // ListManagers lists all managers ordered by id.
 func (q *queries) ListManagers(ctx context.Context) ([]storage.Manager, error) {
-	return list(ctx, q, "list managers", `SELECT `+managerCols+` FROM managers ORDER BY id`, nil, scanManager)
+	return q.ListManagersAhead(ctx)()
+}
+
+// ListManagersAhead is ListManagers sent with the next statement
+// (listAhead).
+func (q *queries) ListManagersAhead(ctx context.Context) func() ([]storage.Manager, error) {
+	return listAhead(ctx, q, "list managers", `SELECT `+managerCols+` FROM managers ORDER BY id`, nil, scanManager)
 }
 
 // UpdateManager writes name, role, capacity, phone, mailbox and disabled.

@@ -45,6 +45,8 @@ type txState struct {
 	// its own reads of them then bypass the cache, and the cache is
 	// emptied at commit.
 	teamsChanged bool
+	// reserved are the ids of ReserveIDs.
+	reserved *reserved
 }
 
 // atomic runs fn in the current transaction, or in a new one when q is not

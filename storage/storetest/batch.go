@@ -20,6 +20,7 @@ var batchTests = []test{
 	{"MessageRefs", testMessageRefs},
 	{"LookupInbound", testLookupInbound},
 	{"ReadsAhead", testReadsAhead},
+	{"WritesAhead", testWritesAhead},
 	{"CreateClients", testCreateClients},
 	{"SetClientOwners", testSetClientOwners},
 	{"AddIdentities", testAddIdentities},
@@ -389,23 +390,26 @@ func testReadsAhead(t *testing.T, s storage.Store) {
 	_, err := s.AddIdentity(c, storage.Identity{Kind: "email", Value: "v1@krug.example", ClientID: c1.ID, CreatedAt: t0})
 	ok(t, err)
 
-	type reads struct{ members, byDomain, namesakes []int64 }
+	type reads struct{ members, managers, byDomain, namesakes []int64 }
 	ahead := func(q storage.Queries) func() reads {
 		members := q.TeamMembersAhead(c, team.ID)
+		managers := q.ListManagersAhead(c)
 		byDomain := q.ClientsByEmailDomainAhead(c, "krug.example", 0, 10)
 		namesakes := q.ClientsByNameKeyAhead(c, keys, 0, 10)
 		return func() reads {
-			return reads{ids(must(members())(t), managerID), must(byDomain())(t), ids(must(namesakes())(t), clientID)}
+			return reads{ids(must(members())(t), managerID), ids(must(managers())(t), managerID),
+				must(byDomain())(t), ids(must(namesakes())(t), clientID)}
 		}
 	}
 	plain := func(q storage.Queries) reads {
 		return reads{
 			ids(must(q.TeamMembers(c, team.ID))(t), managerID),
+			ids(must(q.ListManagers(c))(t), managerID),
 			must(q.ClientsByEmailDomain(c, "krug.example", 0, 10))(t),
 			ids(must(q.ClientsByNameKey(c, keys, 0, 10))(t), clientID),
 		}
 	}
-	before := reads{[]int64{m1.ID}, []int64{c1.ID}, []int64{c1.ID}}
+	before := reads{[]int64{m1.ID}, []int64{m1.ID}, []int64{c1.ID}, []int64{c1.ID}}
 	eq(t, "outside a transaction", ahead(s)(), before)
 
 	var m2, c2 int64
@@ -427,9 +431,85 @@ func testReadsAhead(t *testing.T, s storage.Store) {
 		}
 		m2, c2 = m.ID, cl.ID
 		eq(t, "taken after writes", got(), before)
-		eq(t, "read after the writes", plain(tx), reads{[]int64{m1.ID, m2}, []int64{c1.ID, c2}, []int64{c2, c1.ID}})
+		eq(t, "read after the writes", plain(tx), reads{[]int64{m1.ID, m2}, []int64{m1.ID, m2}, []int64{c1.ID, c2}, []int64{c2, c1.ID}})
 		return nil
 	})
 	ok(t, err)
-	eq(t, "committed", plain(s), reads{[]int64{m1.ID, m2}, []int64{c1.ID, c2}, []int64{c2, c1.ID}})
+	eq(t, "committed", plain(s), reads{[]int64{m1.ID, m2}, []int64{m1.ID, m2}, []int64{c1.ID, c2}, []int64{c2, c1.ID}})
+}
+
+// testWritesAhead: a new client's rows written with reserved ids and with
+// inserts sent ahead read back as rows written at once. Each reserved id
+// is handed out once, and is not handed out again by the inserts that take
+// their own.
+// A write sent ahead that breaks a rule fails its transaction.
+func testWritesAhead(t *testing.T, s storage.Store) {
+	c := ctx(t)
+	old := newClient(t, s, "Вера Иванова")
+	must(s.AddIdentity(c, storage.Identity{ClientID: old.ID, Kind: "phone", Value: "+79001112233", CreatedAt: t0}))(t)
+	s.ReserveIDs(c) // outside a transaction there is nothing to reserve for
+	plain := newClient(t, s, "Plain")
+
+	var cl, second storage.Client
+	var d, d2 storage.Dialog
+	var cands []*storage.Candidate
+	ok(t, s.Tx(c, func(tx storage.Queries) error {
+		tx.ReserveIDs(c)
+		tx.ReserveIDs(c) // a second call reserves nothing more
+		cl = storage.Client{Name: "Вера Иванова", CreatedAt: t0}
+		second = storage.Client{Name: "Second", CreatedAt: t0}
+		for _, x := range []*storage.Client{&cl, &second} {
+			if err := tx.CreateClient(c, x); err != nil {
+				return err
+			}
+		}
+		added := tx.AddIdentitiesAhead(c, []storage.Identity{
+			{ClientID: cl.ID, Kind: "phone", Value: "+79001112233", CreatedAt: t0}, // old's
+			{ClientID: cl.ID, Kind: "email", Value: "v@krug.example", CreatedAt: t0},
+		})
+		d = storage.Dialog{ClientID: cl.ID, Channel: "api", CreatedAt: t0, Unread: 1}
+		d2 = storage.Dialog{ClientID: second.ID, Channel: "api", CreatedAt: t0}
+		for _, x := range []*storage.Dialog{&d, &d2} {
+			if err := tx.CreateDialog(c, x); err != nil {
+				return err
+			}
+		}
+		cands = []*storage.Candidate{{ClientA: cl.ID, ClientB: old.ID, Reason: "name", Score: 0.8, CreatedAt: t0}}
+		recorded := tx.AddCandidatesAhead(c, cands)
+		eq(t, "identities added", must(added())(t), []bool{false, true})
+		eq(t, "candidates added", must(recorded())(t), []bool{true})
+		eq(t, "the dialog read in the transaction", must(tx.GetDialog(c, d.ID))(t), d)
+		return nil
+	}))
+	all := []int64{old.ID, plain.ID, cl.ID, second.ID}
+	slices.Sort(all)
+	if len(slices.Compact(all)) != 4 || d.ID == d2.ID || d.ID == 0 || d2.ID == 0 {
+		t.Fatalf("ids: clients %d %d %d %d, dialogs %d %d: want distinct", old.ID, plain.ID, cl.ID, second.ID, d.ID, d2.ID)
+	}
+	eq(t, "client reads back", must(s.GetClient(c, cl.ID))(t), cl)
+	eq(t, "second client reads back", must(s.GetClient(c, second.ID))(t), second)
+	eq(t, "dialog reads back", must(s.GetDialog(c, d.ID))(t), d)
+	eq(t, "candidate reads back", must(s.GetCandidate(c, cands[0].ID))(t), *cands[0])
+	eq(t, "identity", ids(must(s.FindIdentities(c, []storage.Identity{{Kind: "email", Value: "v@krug.example"}}))(t),
+		func(i storage.Identity) int64 { return i.ClientID }), []int64{cl.ID})
+
+	// The reserved ids came from the sequence the inserts' defaults take
+	// theirs from: the next client's does not collide with them.
+	next := newClient(t, s, "Next")
+	if next.ID <= max(cl.ID, second.ID) {
+		t.Errorf("client created after: id %d, want above %d and %d", next.ID, cl.ID, second.ID)
+	}
+
+	// A dialog of no client, with its insert sent ahead: the transaction
+	// fails, from that insert or from the statement it went with.
+	err := s.Tx(c, func(tx storage.Queries) error {
+		tx.ReserveIDs(c)
+		bad := storage.Dialog{ClientID: next.ID + 1000, Channel: "api", CreatedAt: t0}
+		if err := tx.CreateDialog(c, &bad); err != nil {
+			return err
+		}
+		_, err := tx.GetClient(c, old.ID)
+		return err
+	})
+	wantErr(t, "dialog of no client", err, storage.ErrNotFound)
 }
