@@ -238,8 +238,13 @@ type knownTeam struct {
 // every enabled manager is a member.
 func (r *Router) teamAndMembers(ctx context.Context, tx storage.Queries, teamID int64, known *knownTeam) (storage.Team, []storage.Manager, error) {
 	if teamID == 0 {
+		shared := storage.Team{Name: "shared", Strategy: storage.LeastLoaded}
+		if known != nil && known.team.ID == 0 && known.members != nil {
+			ms, err := known.members()
+			return shared, ms, err
+		}
 		ms, err := tx.ListManagers(ctx)
-		return storage.Team{Name: "shared", Strategy: storage.LeastLoaded}, ms, err
+		return shared, ms, err
 	}
 	var t storage.Team
 	if known != nil && known.team.ID == teamID {

@@ -59,6 +59,12 @@ func (t faultTx) AddIdentities(ctx context.Context, ids []storage.Identity) ([]b
 	return t.Queries.AddIdentities(ctx, ids)
 }
 
+// AddIdentitiesAhead stages the race of AddIdentities too.
+func (t faultTx) AddIdentitiesAhead(ctx context.Context, ids []storage.Identity) func() ([]bool, error) {
+	added, err := t.AddIdentities(ctx, ids)
+	return func() ([]bool, error) { return added, err }
+}
+
 func (t faultTx) InsertMessages(ctx context.Context, ms []*storage.Message) ([]bool, error) {
 	for _, m := range ms {
 		if err := t.hook(m.ExternalID, true); err != nil {

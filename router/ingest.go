@@ -45,7 +45,7 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 	// transactions of their own (see ingestBatch); an event from
 	// identities this process has not stored lately is most likely one,
 	// so it goes there at once instead of after a batch's lookups.
-	if r.cfg.MaxBatch > 1 && (r.recent == nil || r.seenLately(ids)) {
+	if r.cfg.MaxBatch > 1 && (r.cfg.BatchRunners == 1 || r.seenLately(ids)) {
 		rc, err = r.ingestGrouped(ctx, ev, ids, weak, atts)
 	} else {
 		err = r.retryTx(ctx, func(tx storage.Queries) error {
@@ -58,10 +58,8 @@ func (r *Router) Ingest(ctx context.Context, ev channels.InboundEvent) (channels
 		r.metrics.inbound(ev.Channel, "error")
 		return channels.Receipt{}, err
 	}
-	if r.recent != nil {
-		for _, id := range ids {
-			r.recent.Put(keyOf(id), struct{}{})
-		}
+	for _, id := range ids {
+		r.recent.Put(keyOf(id), struct{}{})
 	}
 	outcome := "stored"
 	if rc.Duplicate {
@@ -165,6 +163,11 @@ func (r *Router) storeAttachments(ctx context.Context, in []channels.Attachment)
 
 // ingestTx stores one event and appends its events to the log.
 func (r *Router) ingestTx(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak []storage.Identity, atts []storage.Attachment) (channels.Receipt, error) {
+	if !r.seenLately(ids) {
+		// Most likely a new client: its ids come with the lookup, and
+		// its rows then go together.
+		tx.ReserveIDs(ctx)
+	}
 	var evs pending
 	rc, err := r.ingestEvent(ctx, tx, ev, ids, weak, atts, false, &evs)
 	if err != nil {
@@ -207,11 +210,11 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 	}
 
 	now := r.now()
-	client, created, open, err := r.resolveClient(ctx, tx, ev, ids, weak, found, now, evs)
+	client, fresh, open, err := r.resolveClient(ctx, tx, ev, ids, weak, found, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
-	th, err := r.threadDialog(ctx, tx, ev, client, created, open, now, evs)
+	th, err := r.threadDialog(ctx, tx, ev, client, fresh != nil, open, now, evs)
 	if err != nil {
 		return channels.Receipt{}, err
 	}
@@ -227,6 +230,11 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 		// again so this one answers as its duplicate.
 		return channels.Receipt{}, errLostRace
 	}
+	if fresh != nil {
+		if err := fresh.settle(ctx, r, tx, now); err != nil {
+			return channels.Receipt{}, err
+		}
+	}
 	// A dialog created for this message already has it as its activity.
 	if !th.created {
 		if err := tx.TouchDialog(ctx, d.ID, now, !ev.Automated); err != nil {
@@ -236,6 +244,11 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 
 	if th.distribute && !ev.Automated {
 		if d, err = r.distribute(ctx, tx, d, th.created, client, th.team, 0, now, evs); err != nil {
+			return channels.Receipt{}, err
+		}
+	}
+	if fresh != nil {
+		if err := fresh.record(r, now, evs); err != nil {
 			return channels.Receipt{}, err
 		}
 	}

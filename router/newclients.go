@@ -126,7 +126,7 @@ type newWrite struct {
 }
 
 // newCandidates raises duplicate candidates for the new clients, as
-// weakSignals does for one: the clients sharing a corporate email domain
+// freshClient.settle does for one: the clients sharing a corporate email domain
 // or a name key, scored and ranked alike. Among the batch's own clients a
 // client is compared only with those created before it, as if they had
 // come one by one.

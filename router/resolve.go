@@ -26,15 +26,19 @@ const (
 )
 
 // resolveClient finds the one client owning the event's identities (found
-// are those of ids stored), or creates it (created), attaches identities
-// it does not hold yet, and records duplicate candidates for conflicts and
-// weak signals. For an event that threadDialog would look up the client's
-// open dialog for, it looks it up with the client (open).
-func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak, found []storage.Identity, now time.Time, evs *pending) (client storage.Client, created bool, open openLookup, err error) {
+// are those of ids stored), or creates it, attaches identities it does not
+// hold yet, and records duplicate candidates for conflicts and weak
+// signals. For an event that threadDialog would look up the client's open
+// dialog for, it looks it up with the client (open).
+//
+// A client it creates comes with fresh: its identities and the reads its
+// weak signals are compared by are sent ahead, to travel with the dialog
+// and the message (on an engine that holds statements back), and the rest
+// is left to fresh's settle and record.
+func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak, found []storage.Identity, now time.Time, evs *pending) (client storage.Client, fresh *freshClient, open openLookup, err error) {
 	owners := ownersOf(found)
 
 	isNew := len(owners) == 0
-	created = isNew
 	switch {
 	case isNew:
 		client, err = r.createClient(ctx, tx, ev, now, evs)
@@ -46,7 +50,7 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 		client, err = tx.GetClient(ctx, owners[0])
 	}
 	if err != nil {
-		return storage.Client{}, false, open, err
+		return storage.Client{}, nil, open, err
 	}
 
 	held := make(map[storage.Identity]bool, len(found))
@@ -65,52 +69,122 @@ func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev chann
 		id.ClientID, id.CreatedAt, id.Weak = client.ID, now, true
 		add = append(add, id)
 	}
-	// A new client's weak-signal reads travel with its identities.
-	var weakReads weakLookups
-	if created {
-		weakReads = r.lookWeak(ctx, tx, client, ids)
+	if isNew {
+		f := &freshClient{client: client, add: add, weak: r.lookWeak(ctx, tx, client, ids)}
+		if len(add) > 0 {
+			f.added = tx.AddIdentitiesAhead(ctx, add)
+		}
+		return client, f, open, nil
 	}
 	if len(add) > 0 {
 		added, err := tx.AddIdentities(ctx, add)
-		if err != nil {
-			return storage.Client{}, false, open, err
+		if err == nil {
+			err = identitiesClaimed(add, added)
 		}
-		for k, ok := range added {
-			// Another event took a strong identity since we looked: start
-			// over so both land on one client. A weak one someone else
-			// holds is no conflict.
-			if !ok && !add[k].Weak {
-				return storage.Client{}, false, open, errLostRace
-			}
+		if err != nil {
+			return storage.Client{}, nil, open, err
 		}
 	}
 
 	for i := 1; i < len(owners); i++ {
 		other := owners[i]
 		if err := r.identityConflict(ctx, tx, client.ID, other, found, now, evs); err != nil {
-			return storage.Client{}, false, open, err
+			return storage.Client{}, nil, open, err
 		}
 	}
-	if !isNew && client.Name == "" && ev.From.Name != "" {
+	if client.Name == "" && ev.From.Name != "" {
+		// A first name is as new a signal as a new client.
 		client.Name = ev.From.Name
 		client.UpdatedAt = now
 		if err := tx.UpdateClient(ctx, client); err != nil {
-			return storage.Client{}, false, open, err
+			return storage.Client{}, nil, open, err
 		}
 		if err := tx.SetNameKeys(ctx, client.ID, identity.NameKeys(client.Name)); err != nil {
-			return storage.Client{}, false, open, err
+			return storage.Client{}, nil, open, err
 		}
-		isNew = true // a first name is as new a signal as a new client
+		best, err := r.weakMatches(client, r.lookWeak(ctx, tx, client, ids))
+		if err != nil {
+			return storage.Client{}, nil, open, err
+		}
+		for _, w := range best {
+			if err := r.raiseCandidate(ctx, tx, client.ID, w.other, w.reason, w.score, now, evs); err != nil {
+				return storage.Client{}, nil, open, err
+			}
+		}
 	}
-	if isNew {
-		if !created {
-			weakReads = r.lookWeak(ctx, tx, client, ids)
-		}
-		if err := r.weakSignals(ctx, tx, client, created, weakReads, now, evs); err != nil {
-			return storage.Client{}, false, open, err
+	return client, nil, open, nil
+}
+
+// identitiesClaimed is errLostRace when another event took one of the
+// strong identities add since they were looked up (added is what storing
+// them reported): the event starts over so that both land on one client.
+// A weak identity someone else holds is no conflict.
+func identitiesClaimed(add []storage.Identity, added []bool) error {
+	for k, ok := range added {
+		if !ok && !add[k].Weak {
+			return errLostRace
 		}
 	}
-	return client, created, open, nil
+	return nil
+}
+
+// freshClient is a client created for an event, with what resolveClient
+// sent ahead for it.
+type freshClient struct {
+	client storage.Client
+	// add are its identities, added their insert's answer.
+	add   []storage.Identity
+	added func() ([]bool, error)
+	weak  weakLookups
+	// cands are the duplicate candidates settle found, recorded their
+	// insert's answer.
+	cands    []*storage.Candidate
+	recorded func() ([]bool, error)
+}
+
+// settle, called after the round trip that carried the client's rows,
+// checks that its identities were its own to take and compares it with
+// existing clients by its weak signals (the reads sent with them). The
+// candidates it finds are sent ahead, for record. A client created in
+// this transaction has no candidates recorded yet, so its new ones are
+// written in one statement.
+func (f *freshClient) settle(ctx context.Context, r *Router, tx storage.Queries, now time.Time) error {
+	if f.added != nil {
+		added, err := f.added()
+		if err != nil {
+			return err
+		}
+		if err := identitiesClaimed(f.add, added); err != nil {
+			return err
+		}
+	}
+	best, err := r.weakMatches(f.client, f.weak)
+	if err != nil || len(best) == 0 {
+		return err
+	}
+	f.cands = make([]*storage.Candidate, len(best))
+	for i, w := range best {
+		f.cands[i] = w.candidate(f.client.ID, now)
+	}
+	f.recorded = tx.AddCandidatesAhead(ctx, f.cands)
+	return nil
+}
+
+// record logs the candidates settle found, once they are stored.
+func (f *freshClient) record(r *Router, now time.Time, evs *pending) error {
+	if f.recorded == nil {
+		return nil
+	}
+	added, err := f.recorded()
+	if err != nil {
+		return err
+	}
+	for i, ok := range added {
+		if ok {
+			r.candidateFound(*f.cands[i], now, evs)
+		}
+	}
+	return nil
 }
 
 // openLookup is the client's open dialog on an event's thread, when
@@ -213,7 +287,7 @@ func (r *Router) identityConflict(ctx context.Context, tx storage.Queries, keep,
 	return r.raiseCandidate(ctx, tx, keep, other, reason, scoreIdentityConflict, now, evs)
 }
 
-// weakLookups are the reads weakSignals compares a client by, sent ahead
+// weakLookups are the reads weakMatches compares a client by, sent ahead
 // of the transaction's next statement.
 type weakLookups struct {
 	domains  []string
@@ -223,7 +297,7 @@ type weakLookups struct {
 	namesakes func() ([]storage.Client, error)
 }
 
-// lookWeak starts the reads of weakSignals for client c with identities
+// lookWeak starts the reads of weakMatches for client c with identities
 // ids: the clients at its corporate email domains and its namesakes.
 func (r *Router) lookWeak(ctx context.Context, tx storage.Queries, c storage.Client, ids []storage.Identity) weakLookups {
 	var w weakLookups
@@ -237,55 +311,28 @@ func (r *Router) lookWeak(ctx context.Context, tx storage.Queries, c storage.Cli
 	return w
 }
 
-// weakSignals compares a new client with existing ones by corporate email
-// domain and by name (the reads of lookWeak), and raises candidates for
-// the best few matches (Config.CandidatesPerClient): a supervisor can
-// review three likely duplicates of a client, not the fifty other Ivan
-// Ivanovs. They never merge on their own. A client created in this
-// transaction (fresh) has no candidates recorded yet, so its new ones are
-// written in one statement.
-func (r *Router) weakSignals(ctx context.Context, tx storage.Queries, c storage.Client, fresh bool, w weakLookups, now time.Time, evs *pending) error {
+// weakMatches compares a new client with existing ones by corporate email
+// domain and by name (the reads of lookWeak), and returns the best few
+// matches (Config.CandidatesPerClient): a supervisor can review three
+// likely duplicates of a client, not the fifty other Ivan Ivanovs. They
+// never merge on their own.
+func (r *Router) weakMatches(c storage.Client, w weakLookups) ([]weakMatch, error) {
 	m := newMatcher(c)
 	for i, domain := range w.domains {
 		others, err := w.byDomain[i]()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		m.sameDomain(domain, others)
 	}
 	if w.namesakes != nil {
 		similar, err := w.namesakes()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		m.similarNames(similar)
 	}
-	best := m.best(r.cfg.CandidatesPerClient)
-	if !fresh {
-		for _, w := range best {
-			if err := r.raiseCandidate(ctx, tx, c.ID, w.other, w.reason, w.score, now, evs); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if len(best) == 0 {
-		return nil
-	}
-	cands := make([]*storage.Candidate, len(best))
-	for i, w := range best {
-		cands[i] = w.candidate(c.ID, now)
-	}
-	added, err := tx.AddCandidates(ctx, cands)
-	if err != nil {
-		return err
-	}
-	for i, ok := range added {
-		if ok {
-			r.candidateFound(*cands[i], now, evs)
-		}
-	}
-	return nil
+	return m.best(r.cfg.CandidatesPerClient), nil
 }
 
 // corporateDomains lists the domains of ids' email addresses that are not

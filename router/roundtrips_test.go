@@ -77,23 +77,29 @@ func TestIngestRoundTrips(t *testing.T) {
 		cost(ev(fmt.Sprint("seed-corp-", i), number(950+i), fmt.Sprintf("seed%d@krug.example", i), 17+i))
 	}
 
-	// A new client: duplicate check and identity lookup together, client,
-	// identities (its name keys queued before them, its namesakes read
-	// with them), dialog (its team's members read with it), message,
-	// capacity, and the assignment, owner and log sent with the COMMIT.
-	// The round-robin turn comes from the process's block of turns: a
-	// statement on a connection of its own once a block, which the
-	// cheaper of two counted runs leaves out.
-	kind("new client", 7, func(k int) channels.InboundEvent {
+	// A new client: the duplicate check and identity lookup, with its
+	// client's and dialog's ids taken from the sequences; then its client,
+	// name keys, identities, namesakes, dialog, its team's members and
+	// message in one flight; capacity; and the assignment, owner and log
+	// sent with the COMMIT. The round-robin turn comes from the process's
+	// block of turns: a statement on a connection of its own once a
+	// block, which the cheaper of two counted runs leaves out.
+	kind("new client", 4, func(k int) channels.InboundEvent {
 		return ev(fmt.Sprint("new-", k), number(k), "", k)
 	})
-	// With a corporate address: the clients at its domain read with the
-	// identities too, and the candidates they make in one statement.
-	kind("new client with a corporate address", 8, func(k int) channels.InboundEvent {
+	// The shared queue's members, every manager, are read likewise.
+	kind("new client in the shared queue", 4, func(k int) channels.InboundEvent {
+		in := ev(fmt.Sprint("shared-", k), number(k), "", k)
+		in.Team = ""
+		return in
+	})
+	// With a corporate address: the clients at its domain are read in
+	// the same flight, and the candidates they make go with the capacity.
+	kind("new client with a corporate address", 4, func(k int) channels.InboundEvent {
 		return ev(fmt.Sprint("corp-", k), number(k), fmt.Sprintf("v%d@krug.example", k), k)
 	})
-	// Namesakes of an earlier client: their candidates in one statement.
-	kind("new client with namesakes", 8, func(k int) channels.InboundEvent {
+	// Namesakes of an earlier client: their candidates likewise.
+	kind("new client with namesakes", 4, func(k int) channels.InboundEvent {
 		return ev(fmt.Sprint("namesake-", k), number(k), "", 1)
 	})
 	// A returning client writing into the open dialog: duplicate check and

@@ -86,8 +86,9 @@ type Router struct {
 	kickOutbox func()
 	// group queues concurrent ingests for a shared transaction.
 	group grouper
-	// recent holds the identities of events stored lately, a hint for
-	// group commit with several runners (see Ingest); nil otherwise.
+	// recent holds the identities of events stored lately: a hint that
+	// an event's client is not new, for group commit with several runners
+	// (see Ingest) and for ReserveIDs (see ingestTx).
 	recent *twogen.Map[identityKey, struct{}]
 }
 
@@ -121,9 +122,7 @@ func New(store Store, norm Normalizer, blobs Blobs, cfg Config, opts ...Option) 
 		store: store, norm: norm, blobs: blobs, cfg: cfg,
 		log: slog.Default(), now: func() time.Time { return time.Now().UTC() },
 		kickOutbox: func() {},
-	}
-	if cfg.MaxBatch > 1 && cfg.BatchRunners > 1 {
-		r.recent = twogen.New[identityKey, struct{}](recentSize)
+		recent:     twogen.New[identityKey, struct{}](recentSize),
 	}
 	for _, o := range opts {
 		o(r)

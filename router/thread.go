@@ -72,12 +72,14 @@ func (r *Router) threadDialog(ctx context.Context, tx storage.Queries, ev channe
 	}
 	d := newDialog(ev, c.ID, team.ID, now)
 	th := thread{created: true, distribute: d.Status != storage.DialogClosed}
-	if team.ID != 0 {
-		th.team = &knownTeam{team: team}
-		// The members the dialog is distributed among travel with its
-		// insert.
-		if th.distribute && !ev.Automated {
+	th.team = &knownTeam{team: team}
+	// The members the dialog is distributed among travel with its
+	// insert: the team's, or everyone for the shared queue (team 0).
+	if th.distribute && !ev.Automated {
+		if team.ID != 0 {
 			th.team.members = tx.TeamMembersAhead(ctx, team.ID)
+		} else {
+			th.team.members = tx.ListManagersAhead(ctx)
 		}
 	}
 	if err := tx.CreateDialog(ctx, &d); err != nil {
