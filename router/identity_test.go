@@ -1,7 +1,9 @@
 package router_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/switchboard-hub/switchboard/channels"
@@ -163,6 +165,76 @@ func TestAnonymousSenderIsKept(t *testing.T) {
 		}
 		if _, err := e.r.Ingest(e.ctx, channels.InboundEvent{Channel: "webchat:site"}); err == nil {
 			t.Fatal("event without external id accepted")
+		}
+	})
+}
+
+// A new client writing from several devices at once, each event in a
+// transaction of its own: the events race for the client's phone. The
+// first to commit creates the client; the others find, when their
+// identities are checked after the round trip that carried them, that the
+// phone was taken, and run again onto that client and its one dialog.
+func TestFirstContactsAtOnce(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, router.Config{MaxBatch: 1}, func(e *env) {
+		m := e.manager("m1", 100, storage.Online)
+		const n = 8
+		// The store's connections are opened first, so that the rounds'
+		// events run side by side rather than one per new connection.
+		var warm sync.WaitGroup
+		for i := range n {
+			warm.Go(func() {
+				ev := msg("api:shop", fmt.Sprint("warm-", i), "", phone(fmt.Sprintf("+7 912 555-01-%02d", i)))
+				if _, err := e.r.Ingest(e.ctx, ev); err != nil {
+					e.t.Errorf("warm-up %d: %v", i, err)
+				}
+			})
+		}
+		warm.Wait()
+		for round := range 4 {
+			tel := phone(fmt.Sprintf("+7 912 555-00-%02d", round))
+			rcs := make([]channels.Receipt, n)
+			errs := make([]error, n)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					ev := msg("api:shop", fmt.Sprintf("first-%d-%d", round, i), "Вера Иванова", tel,
+						email(fmt.Sprintf("vera%d-%d@example.com", round, i)))
+					rcs[i], errs[i] = e.r.Ingest(e.ctx, ev)
+				})
+			}
+			close(start)
+			wg.Wait()
+			for i := range n {
+				if errs[i] != nil {
+					t.Fatalf("round %d, event %d: %v", round, i, errs[i])
+				}
+				if rcs[i].ClientID != rcs[0].ClientID || rcs[i].DialogID != rcs[0].DialogID || rcs[i].Duplicate {
+					t.Errorf("round %d, event %d: %+v, want client %d, dialog %d", round, i, rcs[i], rcs[0].ClientID, rcs[0].DialogID)
+				}
+			}
+			ids, err := e.store.ClientIdentities(e.ctx, rcs[0].ClientID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) != n+1 {
+				t.Errorf("round %d: the client holds %d identities, want the phone and %d addresses", round, len(ids), n)
+			}
+			msgs, err := e.store.ListMessages(e.ctx, rcs[0].DialogID, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != n {
+				t.Errorf("round %d: %d messages in the dialog, want %d", round, len(msgs), n)
+			}
+		}
+		if got := e.load(m.ID); got != n+4 {
+			t.Errorf("manager load %d, want %d: a dialog per client", got, n+4)
+		}
+		if got := count(e.eventTypes(), "client.updated"); got != n+4 {
+			t.Errorf("%d client.updated events, want %d: one per client", got, n+4)
 		}
 	})
 }
