@@ -13,10 +13,13 @@
 # from the working tree, the same for both) at RATE events/s from 64
 # senders with 4 consoles and the LOAD ARGS, e.g. --close=false
 # --answer-ratio 0 for the ingest path alone, or --new-ratio 0.1.
-# It prints a line per run (with the database's transactions, inserts
-# and updates per accepted event, and the WAL the server wrote per accepted
-# event, which counts the whole cluster: run it where nothing else writes)
-# and the medians of each build.
+# It prints a line per run and the medians of each build. A line has,
+# besides the load tool's figures, the database's transactions, inserts
+# and updates per accepted event, and the WAL the server wrote per
+# accepted event; then how busy the machine's cores were, and the CPU
+# milliseconds per accepted event of the load tool and of the rest of the
+# machine besides it and the daemon. The WAL and the rest count the whole
+# machine, PostgreSQL's cluster and all: run it where nothing else runs.
 #
 # Settings (environment): PAIRS [3], RATE [1000], DURATION [10],
 # TEAM [0; 1 routes events to a round-robin team of the four agents],
@@ -70,6 +73,9 @@ dbstats() {
     FROM pg_stat_database WHERE datname = current_database()" | tr '|' ' '
 }
 
+# ms SECONDS: the same in milliseconds.
+ms() { awk -v s="$1" 'BEGIN { print s * 1000 }'; }
+
 # run LABEL DIR [LOAD ARGS...]: one measured run of the daemon in DIR; appends its line to
 # $work/LABEL.runs.
 run() {
@@ -98,15 +104,17 @@ run() {
   n=$(jget accepted "$f")
   # shellcheck disable=SC2086
   set -- $before $after
-  printf '%s %s %s %s %s %s %s %s %s %s\n' "$(jget accepted_per_s "$f")" "$(jget p50_ms "$f")" "$(jget p99_ms "$f")" \
+  printf '%s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$(jget accepted_per_s "$f")" "$(jget p50_ms "$f")" "$(jget p99_ms "$f")" \
     "$(ack_p99 "$f")" "$(jget cpu_s "$f")" "$(jget run_queue_wait_s "$f")" \
     "$(ratio "$(($5 - $1))" "$n")" "$(ratio "$(($6 - $2))" "$n")" "$(ratio "$(($7 - $3))" "$n")" \
-    "$(ratio "$(($8 - $4))" "$n" %.0f)" >>"$work/${label%%[0-9]*}.runs"
+    "$(ratio "$(($8 - $4))" "$n" %.0f)" "$(jget busy_percent "$f")" \
+    "$(ratio "$(ms "$(jget load_tool_cpu_s "$f")")" "$n")" "$(ratio "$(ms "$(jget other_cpu_s "$f")")" "$n")" \
+    >>"$work/${label%%[0-9]*}.runs"
   printf '%-3s %s\n' "$label" "$(tail -n 1 "$work/${label%%[0-9]*}.runs")"
 }
 
 say "$PAIRS pairs at $RATE/s for ${DURATION}s, load args: ${*:-none}, team: $TEAM"
-echo "run accepted/s p50_ms p99_ms ack_p99_ms daemon_cpu_s cpu_wait_s tx/event inserts/event updates/event wal_bytes/event"
+echo "run accepted/s p50_ms p99_ms ack_p99_ms daemon_cpu_s cpu_wait_s tx/event inserts/event updates/event wal_bytes/event busy_% load_cpu_ms/event other_cpu_ms/event"
 for pair in $(seq "$PAIRS"); do
   if [ $((pair % 2)) = 1 ]; then
     run "A$pair" "$work/a" "$@"
@@ -122,6 +130,6 @@ median() { cut -d' ' -f"$1" "$2" | sort -g | awk '{ v[NR] = $1 } END { print (NR
 say "medians"
 for s in A B; do
   printf '%s  ' "$s"
-  for c in 1 2 3 4 5 6 7 8 9 10; do printf '%s ' "$(median "$c" "$work/$s.runs")"; done
+  for c in $(seq 13); do printf '%s ' "$(median "$c" "$work/$s.runs")"; done
   echo
 done

@@ -53,7 +53,7 @@ go build -o "$work/sqlitefloor" ./scripts/sqlitefloor
 go build -o "$work/webhookfloor" ./scripts/webhookfloor
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000="" pg_cpu_1000="" pg_waited_1000="" pgi_rate_1000="" pgi_p99_1000="" pgi_ack_1000="" pgi_cpu_1000="" pgi_waited_1000=""
+pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000="" pg_cpu_1000="" pg_waited_1000="" pg_machine_1000="" pgi_rate_1000="" pgi_p99_1000="" pgi_ack_1000="" pgi_cpu_1000="" pgi_waited_1000="" pgi_machine_1000=""
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgdb="perf_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
@@ -101,6 +101,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pg_pool_1000=$(pool "$work/pg-1000.json")
   pg_cpu_1000=$(jget cpu_s "$work/pg-1000.json")
   pg_waited_1000=$(jget run_queue_wait_s "$work/pg-1000.json")
+  pg_machine_1000=$(machine "$work/pg-1000.json")
   stop
 
   # The flat-out run without the consoles' own work (closing dialogs,
@@ -127,6 +128,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgi_ack_1000=$(ack_p99 "$work/pg-ingest-1000.json")
   pgi_cpu_1000=$(jget cpu_s "$work/pg-ingest-1000.json")
   pgi_waited_1000=$(jget run_queue_wait_s "$work/pg-ingest-1000.json")
+  pgi_machine_1000=$(machine "$work/pg-ingest-1000.json")
   stop
 else
   echo "PostgreSQL at $PG_SERVER does not answer; skipping its part" >&2
@@ -189,10 +191,10 @@ say "summary ($(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s runs)"
       "$pg_ingest" "$(ratio "$pg_ingest" "$pg_tps")" "$(ratio "$pg_ingest" "$wh_flat")"
     printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms), acknowledged p99 %s ms\n' \
       "$pg_rate_1000" "$pg_p99_1000" "$pg_ack_1000"
-    printf 'postgres  at 1,000/s: waits for a store connection %s; the daemon ran %s s and waited %s s for a core\n' \
-      "$pg_pool_1000" "$pg_cpu_1000" "$pg_waited_1000"
-    printf 'postgres  ingest alone at 1,000/s: accepted %s/s, p99 %s ms, acknowledged p99 %s ms; the daemon ran %s s and waited %s s for a core\n' \
-      "$pgi_rate_1000" "$pgi_p99_1000" "$pgi_ack_1000" "$pgi_cpu_1000" "$pgi_waited_1000"
+    printf 'postgres  at 1,000/s: waits for a store connection %s; the daemon ran %s s and waited %s s for a core; %s\n' \
+      "$pg_pool_1000" "$pg_cpu_1000" "$pg_waited_1000" "$pg_machine_1000"
+    printf 'postgres  ingest alone at 1,000/s: accepted %s/s, p99 %s ms, acknowledged p99 %s ms; the daemon ran %s s and waited %s s for a core; %s\n' \
+      "$pgi_rate_1000" "$pgi_p99_1000" "$pgi_ack_1000" "$pgi_cpu_1000" "$pgi_waited_1000" "$pgi_machine_1000"
   fi
   printf 'sqlite    single-row insert loop /s      %10s\n' "$sq_floor"
   printf 'sqlite    hub ingest events/s            %10s   ratio %s\n' "$sq_hub" "$(ratio "$sq_hub" "$sq_floor")"

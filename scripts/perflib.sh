@@ -21,6 +21,14 @@ pool() {
   p=$(sed -n '/"store_pool"/,/}/p' "$1")
   printf '%s per event, mean %s ms' "$(echo "$p" | jget waits_per_event /dev/stdin)" "$(echo "$p" | jget mean_wait_ms /dev/stdin)"
 }
+# machine FILE: how busy the machine's cores were in a load report, and the
+# CPU seconds of the load tool and of the rest besides it and the daemon.
+machine() {
+  local m
+  m=$(sed -n '/"machine"/,/}/p' "$1")
+  printf 'the cores %s%% busy, the load tool ran %s s and the rest %s s' "$(echo "$m" | jget busy_percent /dev/stdin)" \
+    "$(echo "$m" | jget load_tool_cpu_s /dev/stdin)" "$(echo "$m" | jget other_cpu_s /dev/stdin)"
+}
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 

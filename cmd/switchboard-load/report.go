@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -32,6 +33,9 @@ type report struct {
 	// IdleConsoles is how many listen-only stream connections were open.
 	IdleConsoles int64        `json:"idle_consoles"`
 	Process      *procSummary `json:"process,omitempty"`
+	// Machine is how busy the cores were over the run, and by whom, when
+	// /proc could be read.
+	Machine *machineSummary `json:"machine,omitempty"`
 	// Pool is the daemon's store connection pool over the run, from its
 	// /metrics.
 	Pool     *poolSummary   `json:"store_pool,omitempty"`
@@ -161,8 +165,24 @@ func (r report) writeText(w io.Writer) error {
 		fmt.Fprintf(&b, "process           pid %d  RSS max %.1f MB, end %.1f MB  CPU %.1fs (%.0f%% of one core), %.1fs waiting for a core%s\n",
 			p.PID, p.RSSMaxMB, p.RSSEndMB, p.CPUSeconds, p.CPUPercent, p.WaitedSeconds, note(p.Note))
 	}
+	if m := r.Machine; m != nil {
+		fmt.Fprintf(&b, "machine           %d cores %.0f%% busy: %s, the rest %.1fs\n", m.Cores, m.BusyPercent, whoUsedCPU(r.Process, m),
+			m.OtherCPUSeconds)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// whoUsedCPU names the CPU time of the daemon and of this process for
+// the machine line.
+func whoUsedCPU(p *procSummary, m *machineSummary) string {
+	switch {
+	case p == nil:
+		return fmt.Sprintf("this load tool %.1fs", m.LoadToolCPUSeconds)
+	case p.PID == os.Getpid():
+		return fmt.Sprintf("this process (daemon and load tool) %.1fs", m.LoadToolCPUSeconds)
+	}
+	return fmt.Sprintf("the daemon %.1fs, this load tool %.1fs", p.CPUSeconds, m.LoadToolCPUSeconds)
 }
 
 func pct(part int, whole int64) float64 {

@@ -120,6 +120,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("read /proc/%d: %w", pid, err)
 		}
 	}
+	// Without /proc (not Linux) the report has no machine line.
+	machine0, machineErr := readMachine()
 	st.reset()
 	sendCtx, stopSending := context.WithTimeout(ctx, o.Duration)
 	defer stopSending()
@@ -148,6 +150,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ps = smp.summary(note)
 	}
 	rep := buildReport(tg.name, st.snapshot(), sendTime, ps, settings(o))
+	if machine1, err := readMachine(); err == nil && machineErr == nil {
+		var daemon time.Duration
+		if ps != nil && ps.PID != os.Getpid() {
+			daemon = time.Duration(ps.CPUSeconds * float64(time.Second))
+		}
+		rep.Machine = summarizeMachine(machine0, machine1, daemon)
+	}
 	rep.IdleConsoles = idle.open.Load()
 	rep.NewClients = gen.newClients()
 	if poolErr == nil {
