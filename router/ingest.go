@@ -231,7 +231,7 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 		return channels.Receipt{}, errLostRace
 	}
 	if fresh != nil {
-		if err := fresh.settle(ctx, r, tx, now); err != nil {
+		if err := r.settleFresh(ctx, tx, fresh, now); err != nil {
 			return channels.Receipt{}, err
 		}
 	}
@@ -248,7 +248,7 @@ func (r *Router) ingestEvent(ctx context.Context, tx storage.Queries, ev channel
 		}
 	}
 	if fresh != nil {
-		if err := fresh.record(r, now, evs); err != nil {
+		if err := r.recordFresh(fresh, now, evs); err != nil {
 			return channels.Receipt{}, err
 		}
 	}

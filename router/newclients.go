@@ -126,8 +126,8 @@ type newWrite struct {
 }
 
 // newCandidates raises duplicate candidates for the new clients, as
-// freshClient.settle does for one: the clients sharing a corporate email domain
-// or a name key, scored and ranked alike. Among the batch's own clients a
+// settleFresh does for one: the clients sharing a corporate email domain or
+// a name key, scored and ranked alike. Among the batch's own clients a
 // client is compared only with those created before it, as if they had
 // come one by one.
 func (r *Router) newCandidates(ctx context.Context, tx storage.Queries, w *newWrite, now time.Time) error {

@@ -34,7 +34,7 @@ const (
 // A client it creates comes with fresh: its identities and the reads its
 // weak signals are compared by are sent ahead, to travel with the dialog
 // and the message (on an engine that holds statements back), and the rest
-// is left to fresh's settle and record.
+// is left to settleFresh and recordFresh.
 func (r *Router) resolveClient(ctx context.Context, tx storage.Queries, ev channels.InboundEvent, ids, weak, found []storage.Identity, now time.Time, evs *pending) (client storage.Client, fresh *freshClient, open openLookup, err error) {
 	owners := ownersOf(found)
 
@@ -136,19 +136,19 @@ type freshClient struct {
 	add   []storage.Identity
 	added func() ([]bool, error)
 	weak  weakLookups
-	// cands are the duplicate candidates settle found, recorded their
+	// cands are the duplicate candidates settleFresh found, recorded their
 	// insert's answer.
 	cands    []*storage.Candidate
 	recorded func() ([]bool, error)
 }
 
-// settle, called after the round trip that carried the client's rows,
-// checks that its identities were its own to take and compares it with
+// settleFresh, called after the round trip that carried a new client's
+// rows, checks that its identities were its own to take and compares it with
 // existing clients by its weak signals (the reads sent with them). The
-// candidates it finds are sent ahead, for record. A client created in
+// candidates it finds are sent ahead, for recordFresh. A client created in
 // this transaction has no candidates recorded yet, so its new ones are
 // written in one statement.
-func (f *freshClient) settle(ctx context.Context, r *Router, tx storage.Queries, now time.Time) error {
+func (r *Router) settleFresh(ctx context.Context, tx storage.Queries, f *freshClient, now time.Time) error {
 	if f.added != nil {
 		added, err := f.added()
 		if err != nil {
@@ -170,8 +170,8 @@ func (f *freshClient) settle(ctx context.Context, r *Router, tx storage.Queries,
 	return nil
 }
 
-// record logs the candidates settle found, once they are stored.
-func (f *freshClient) record(r *Router, now time.Time, evs *pending) error {
+// recordFresh logs the candidates settleFresh found, once they are stored.
+func (r *Router) recordFresh(f *freshClient, now time.Time, evs *pending) error {
 	if f.recorded == nil {
 		return nil
 	}

@@ -24,7 +24,7 @@ func searchText(name string) string { return strings.ToLower(name) }
 // CreateClient inserts c and sets its id. An empty kind is a person.
 func (q *queries) CreateClient(ctx context.Context, c *storage.Client) error {
 	prepareClient(c)
-	return q.insertWithID(ctx, "create client", clientID, "clients", clientInsertCols, clientValues(c), &c.ID)
+	return q.insertWithID(ctx, "create client", reservedClient, "clients", clientInsertCols, clientValues(c), &c.ID)
 }
 
 const clientInsertCols = `kind, name, search_text, company_id, owner_id, merged_into, created_at, updated_at`

@@ -32,7 +32,7 @@ const queuedCond = `assignee_id = 0 AND status <> 'closed'`
 // queue at creation unless QueuedAt says otherwise.
 func (q *queries) CreateDialog(ctx context.Context, d *storage.Dialog) error {
 	prepareDialog(d)
-	return q.insertWithID(ctx, "create dialog", dialogID, "dialogs", dialogInsertCols, dialogValues(d), &d.ID)
+	return q.insertWithID(ctx, "create dialog", reservedDialog, "dialogs", dialogInsertCols, dialogValues(d), &d.ID)
 }
 
 const dialogInsertCols = `client_id, channel, thread_key, subject, status, team_id, assignee_id,

@@ -27,13 +27,14 @@ func (q *queries) ReserveIDs(ctx context.Context) {
 		})}
 }
 
+// The kinds of reserved id, indexes of reserved.ids.
 const (
-	clientID = 0
-	dialogID = 1
+	reservedClient = 0
+	reservedDialog = 1
 )
 
-// reservedID hands out the reserved id of a kind (clientID or dialogID),
-// or 0 when none is left.
+// reservedID hands out the reserved id of a kind (reservedClient or
+// reservedDialog), or 0 when none is left.
 func (q *queries) reservedID(kind int) (int64, error) {
 	if q.tx == nil || q.tx.reserved == nil {
 		return 0, nil
