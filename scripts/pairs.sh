@@ -24,7 +24,12 @@
 # Settings (environment): PAIRS [3], RATE [1000], DURATION [10],
 # TEAM [0; 1 routes events to a round-robin team of the four agents],
 # PG_SERVER [postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable],
-# PORT [18490].
+# PG_SERVER_B [PG_SERVER; the same cluster reached another way by B's daemon,
+# e.g. postgres://postgres@/postgres?host=/var/run/postgresql for its Unix
+# socket, to compare the two with REV_A and REV_B the same], ENV_B [settings
+# added to the environment of B's daemon, e.g. GOMAXPROCS=4], NICE_B [0;
+# the load tool's nice(1) priority in B's runs, e.g. 10 to see whether its
+# share of the cores moves B's latency], PORT [18490].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +41,7 @@ RATE=${RATE:-1000}
 DURATION=${DURATION:-10}
 TEAM=${TEAM:-0}
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+PG_SERVER_B=${PG_SERVER_B:-$PG_SERVER}
 PORT=${PORT:-18490}
 # shellcheck source=scripts/perflib.sh
 . scripts/perflib.sh
@@ -85,7 +91,13 @@ run() {
   pgdb="pairs_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
   url=$(dburl "$pgdb")
-  config postgres "$url"
+  DAEMON_ENV="" LOAD_NICE=0
+  if [ "${label:0:1}" = B ]; then
+    config postgres "$(PG_SERVER=$PG_SERVER_B dburl "$pgdb")"
+    DAEMON_ENV=${ENV_B:-} LOAD_NICE=${NICE_B:-0}
+  else
+    config postgres "$url"
+  fi
   agents
   if [ "$TEAM" = 1 ]; then
     psql "$url" -qc "INSERT INTO teams (name, strategy, created_at) VALUES ('load', 'round_robin', 0);

@@ -60,11 +60,13 @@ agents() {
   done
 }
 
-# start: runs the daemon and waits for /readyz; sets dpid and startup_ms.
+# start: runs the daemon, with the settings in DAEMON_ENV (e.g. GOGC=200)
+# added to its environment, and waits for /readyz; sets dpid and startup_ms.
 start() {
   local t0
   t0=$(now_ms)
-  "$bin/switchboard" --config "$work/config.yaml" serve >"$work/daemon.log" 2>&1 &
+  # shellcheck disable=SC2086
+  env ${DAEMON_ENV:-} "$bin/switchboard" --config "$work/config.yaml" serve >"$work/daemon.log" 2>&1 &
   dpid=$!
   for _ in $(seq 3000); do
     curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
@@ -76,11 +78,12 @@ start() {
 
 stop() { kill "$dpid"; wait "$dpid" 2>/dev/null || true; dpid=""; }
 
-# load NAME ARGS...: one load-tool run against the daemon, report in $work/NAME.json.
+# load NAME ARGS...: one load-tool run against the daemon, report in $work/NAME.json,
+# the load tool at the scheduling priority LOAD_NICE (nice(1)'s; 0 when unset).
 load() {
   local name=$1
   shift
-  "$work/switchboard-load" --url "http://127.0.0.1:$PORT" --channel load --secret "$SECRET" --token "$tokens" \
+  nice -n "${LOAD_NICE:-0}" "$work/switchboard-load" --url "http://127.0.0.1:$PORT" --channel load --secret "$SECRET" --token "$tokens" \
     --callback-listen "127.0.0.1:$CBPORT" --pid "$dpid" --json --quiet "$@" >"$work/$name.json"
   printf '%s: %s events/s accepted, p99 %s ms, errors: %s\n' "$name" "$(jget accepted_per_s "$work/$name.json")" \
     "$(jget p99_ms "$work/$name.json")" "$(sed -n '/"errors"/,/}/p' "$work/$name.json" | tr -d ' \n')" >&2
