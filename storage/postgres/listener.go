@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,19 +16,69 @@ import (
 // feeds every announced id to signal, so a commit on any replica wakes the
 // event stream on all of them. A change to teams, announced on the same
 // channel, goes to teamsChanged.
+//
+// It also tells whether any other replica listens, so that a hub running
+// alone does not announce its commits to nobody: a NOTIFY costs the
+// committing transaction a lock at commit and wakes the listening backend
+// and this process once more per commit, about 8% of the database's CPU
+// per event on a small server (docs/PERFORMANCE.md, change 36). Each
+// listener says hello on the channel when it connects,
+// which every other one answers, and says it is there every peerTimes.beat;
+// another replica is known to listen until peerTimes.ttl after it was last
+// heard. While its own connection is down, or for peerTimes.grace after it
+// (re)connects, before the answers have come, a listener assumes that
+// another replica listens.
 type listener struct {
 	cfg          *pgx.ConnConfig
 	channel      string
+	times        peerTimes
 	signal       func(id int64)
 	teamsChanged func()
 	done         chan struct{}
+
+	// connected is whether LISTEN is in place.
+	connected atomic.Bool
+	// peersUntil is the time, in Unix nanoseconds, until which another
+	// replica is taken to listen.
+	peersUntil atomic.Int64
 }
+
+// peerTimes paces the replicas' hellos (see listener).
+type peerTimes struct {
+	beat, ttl, grace time.Duration
+}
+
+var defaultPeerTimes = peerTimes{beat: 10 * time.Second, ttl: 35 * time.Second, grace: 2 * time.Second}
+
+// Payloads of the listeners' own notifications. Event notifications carry
+// a number, a change to teams sqldb.TeamsChangedPayload.
+const (
+	helloPayload = "replica:hello" // a listener connected; others answer
+	herePayload  = "replica"       // an answer, or a listener's periodic word
+)
 
 // Reconnect delays after the listening connection fails.
 const (
 	listenRetryMin = 100 * time.Millisecond
 	listenRetryMax = 10 * time.Second
 )
+
+// othersListen reports whether the commits of this process must be
+// announced: another replica listens, or this one cannot tell.
+func (l *listener) othersListen() bool {
+	return !l.connected.Load() || time.Now().UnixNano() < l.peersUntil.Load()
+}
+
+// heard notes that another replica listens, for d from now.
+func (l *listener) heard(d time.Duration) {
+	until := time.Now().Add(d).UnixNano()
+	for {
+		old := l.peersUntil.Load()
+		if old >= until || l.peersUntil.CompareAndSwap(old, until) {
+			return
+		}
+	}
+}
 
 // run listens until ctx ends, reconnecting with backoff. Notifications sent
 // while it was disconnected are lost, so after each (re)connect it signals
@@ -72,6 +123,15 @@ func (l *listener) listen(ctx context.Context, connected func()) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{l.channel}.Sanitize()); err != nil {
 		return err
 	}
+	// The grace is set before the connection counts as listening, so
+	// that commits are announced throughout.
+	l.heard(l.times.grace)
+	l.connected.Store(true)
+	defer l.connected.Store(false)
+	if err := l.say(ctx, conn, helloPayload); err != nil {
+		return err
+	}
+	nextBeat := time.Now().Add(l.times.beat)
 	connected()
 	l.teamsChanged()
 	var newest int64
@@ -79,20 +139,48 @@ func (l *listener) listen(ctx context.Context, connected func()) error {
 	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&newest); err == nil && newest > 0 {
 		l.signal(newest)
 	}
+	self := conn.PgConn().PID()
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		wctx, cancel := context.WithDeadline(ctx, nextBeat)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
 		if err != nil {
-			return err
+			// A read cut short by the beat's deadline leaves the
+			// connection usable (pgconn closes it on other errors only).
+			if ctx.Err() != nil || wctx.Err() == nil || conn.IsClosed() {
+				return err
+			}
+			if err := l.say(ctx, conn, herePayload); err != nil {
+				return err
+			}
+			nextBeat = time.Now().Add(l.times.beat)
+			continue
 		}
-		if n.Payload == sqldb.TeamsChangedPayload {
+		switch {
+		case n.PID == self:
+			// Its own hello and beats.
+		case n.Payload == helloPayload:
+			l.heard(l.times.ttl)
+			if err := l.say(ctx, conn, herePayload); err != nil {
+				return err
+			}
+		case n.Payload == herePayload:
+			l.heard(l.times.ttl)
+		case n.Payload == sqldb.TeamsChangedPayload:
 			l.teamsChanged()
-			continue
+		default:
+			id, err := strconv.ParseInt(n.Payload, 10, 64)
+			if err != nil {
+				slog.Warn("postgres: bad event notification", slog.String("payload", n.Payload))
+				continue
+			}
+			l.signal(id)
 		}
-		id, err := strconv.ParseInt(n.Payload, 10, 64)
-		if err != nil {
-			slog.Warn("postgres: bad event notification", slog.String("payload", n.Payload))
-			continue
-		}
-		l.signal(id)
 	}
+}
+
+// say sends payload on the channel from the listening connection.
+func (l *listener) say(ctx context.Context, conn *pgx.Conn, payload string) error {
+	_, err := conn.Exec(ctx, `SELECT pg_notify($1, $2)`, l.channel, payload)
+	return err
 }

@@ -45,6 +45,11 @@ const BaseChannel = "switchboard_events"
 // against 4 (docs/PERFORMANCE.md, change 26). A database across a network
 // may want more, set in the URL.
 func Open(ctx context.Context, url string) (*sqldb.DB, error) {
+	return open(ctx, url, defaultPeerTimes)
+}
+
+// open is Open with the replicas' hellos paced by times.
+func open(ctx context.Context, url string, times peerTimes) (*sqldb.DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -85,7 +90,8 @@ func Open(ctx context.Context, url string) (*sqldb.DB, error) {
 	d.MigrateLock = fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, lockKey(searchPath, "switchboard:migrate"))
 
 	lctx, stop := context.WithCancel(context.Background())
-	l := &listener{cfg: cfg.ConnConfig, channel: channel, done: make(chan struct{})}
+	l := &listener{cfg: cfg.ConnConfig, channel: channel, times: times, done: make(chan struct{})}
+	d.Announce = l.othersListen
 	db := sqldb.New(openDB(pool), d,
 		func() error { stop(); <-l.done; return nil },
 		func() error { pool.Close(); return nil },

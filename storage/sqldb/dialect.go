@@ -44,6 +44,10 @@ type Dialect struct {
 	// pg_notify(NotifyChannel, id) inside the transaction, so the
 	// notification is delivered to every replica exactly at commit.
 	NotifyChannel string
+	// Announce, when set, reports whether a commit's events must be
+	// announced on NotifyChannel now: false while no other replica
+	// listens (package postgres's listener knows). Unset, they always are.
+	Announce func() bool
 	// MustMatch, when set, wraps an UPDATE or DELETE (its text and the
 	// placeholder of the operation's name) into a statement that fails
 	// with an error Classify maps to storage.ErrNotFound when no row

@@ -121,23 +121,27 @@ func (q *queries) appendAndCommit(ctx context.Context) error {
 	return nil
 }
 
-// appendEventsPG appends es on PostgreSQL in one statement, ids, rows and
-// the commit-time notification, and returns the last id.
+// appendEventsPG appends es on PostgreSQL in one statement, ids, rows and,
+// when another replica listens (Dialect.Announce), the commit-time
+// notification, and returns the last id.
 func (q *queries) appendEventsPG(ctx context.Context, es []storage.Event, channel string) (int64, error) {
 	// $1 is the count; the rows' values follow from $2.
 	args := []any{int64(len(es))}
 	rows := eventRows(es, &args, true)
-	args = append(args, channel)
+	last := `SELECT m FROM (SELECT MAX(id) AS m FROM i) x`
+	if a := q.db.dialect.Announce; a == nil || a() {
+		args = append(args, channel)
+		last = `SELECT m FROM (SELECT MAX(id) AS m FROM i) x, pg_notify($` + strconv.Itoa(len(args)) + `::text, m::text)`
+	}
 	query := `WITH s AS (UPDATE event_seq SET last = last + $1::bigint RETURNING last),
 		v(n, type, at, data, dialog_id, client_id, team_id, manager_id) AS (VALUES ` + rows + `),
 		i AS (INSERT INTO events (id, type, at, data, dialog_id, client_id, team_id, manager_id)
 			SELECT s.last - $1::bigint + v.n, v.type, v.at, v.data, v.dialog_id, v.client_id, v.team_id, v.manager_id
 			FROM s, v RETURNING id)
-		SELECT m, pg_notify($` + strconv.Itoa(len(args)) + `::text, m::text) FROM (SELECT MAX(id) AS m FROM i) x`
-	var last int64
-	var notified string
-	err := q.ex.QueryRowContext(ctx, query, args...).Scan(&last, &notified)
-	return last, err
+		` + last
+	var id int64
+	err := q.ex.QueryRowContext(ctx, query, args...).Scan(&id)
+	return id, err
 }
 
 // eventRows adds es's values to args and returns them as a VALUES list,
