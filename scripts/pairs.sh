@@ -23,6 +23,8 @@
 #
 # Settings (environment): PAIRS [3], RATE [1000], DURATION [10],
 # TEAM [0; 1 routes events to a round-robin team of the four agents],
+# PEER [0; 1 runs a second replica of the same build beside each daemon,
+# with no load of its own, so that the measured one announces its commits],
 # PG_SERVER [postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable],
 # PG_SERVER_B [PG_SERVER; the same cluster reached another way by B's daemon,
 # e.g. postgres://postgres@/postgres?host=/var/run/postgresql for its Unix
@@ -40,6 +42,7 @@ PAIRS=${PAIRS:-3}
 RATE=${RATE:-1000}
 DURATION=${DURATION:-10}
 TEAM=${TEAM:-0}
+PEER=${PEER:-0}
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 PG_SERVER_B=${PG_SERVER_B:-$PG_SERVER}
 PORT=${PORT:-18490}
@@ -47,8 +50,10 @@ PORT=${PORT:-18490}
 . scripts/perflib.sh
 pgdb=""
 trees=()
+peer=""
 cleanup() {
   [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null || true
+  [ -n "$peer" ] && kill "$peer" 2>/dev/null && wait "$peer" 2>/dev/null || true
   [ -n "$pgdb" ] && psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $pgdb" >/dev/null 2>&1 || true
   for t in "${trees[@]}"; do git worktree remove --force "$t" >/dev/null 2>&1 || true; done
   rm -rf "$work"
@@ -105,11 +110,26 @@ run() {
     printf 'router: {default_team: load}\n' >>"$work/config.yaml"
   fi
   start
+  if [ "$PEER" = 1 ]; then
+    sed "s/127.0.0.1:$PORT\"/127.0.0.1:$((PORT + 2))\"/" "$work/config.yaml" >"$work/peer.yaml"
+    env ${DAEMON_ENV:-} "$bin/switchboard" --config "$work/peer.yaml" serve >"$work/peer.log" 2>&1 &
+    peer=$!
+    for _ in $(seq 3000); do
+      curl -sf "http://127.0.0.1:$((PORT + 2))/readyz" >/dev/null 2>&1 && break
+      sleep 0.01
+    done
+    curl -sf "http://127.0.0.1:$((PORT + 2))/readyz" >/dev/null || { cat "$work/peer.log" >&2; exit 1; }
+  fi
   prime "$url" "$@"
   before=$(dbstats "$url")
   load "$label" --rate "$RATE" --concurrency 64 --duration "${DURATION}s" --consoles 4 "$@" 2>/dev/null
   after=$(dbstats "$url")
   stop
+  if [ -n "$peer" ]; then
+    kill "$peer"
+    wait "$peer" 2>/dev/null || true
+    peer=""
+  fi
   psql "$PG_SERVER" -qc "DROP DATABASE $pgdb" >/dev/null
   pgdb=""
   local f="$work/$label.json" n
