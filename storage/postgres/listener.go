@@ -18,16 +18,15 @@ import (
 // channel, goes to teamsChanged.
 //
 // It also tells whether any other replica listens, so that a hub running
-// alone does not announce its commits to nobody: a NOTIFY costs the
-// committing transaction a lock at commit and wakes the listening backend
-// and this process once more per commit, about 8% of the database's CPU
-// per event on a small server (docs/PERFORMANCE.md, change 36). Each
-// listener says hello on the channel when it connects,
-// which every other one answers, and says it is there every peerTimes.beat;
-// another replica is known to listen until peerTimes.ttl after it was last
-// heard. While its own connection is down, or for peerTimes.grace after it
-// (re)connects, before the answers have come, a listener assumes that
-// another replica listens.
+// alone need not announce its commits: a NOTIFY costs the committing
+// transaction a lock at commit and wakes the listening backend and this
+// process once more per commit, about 8% of the database's CPU per event
+// on a small server (docs/PERFORMANCE.md, change 36). Each listener says
+// hello on the channel when it connects, which every other one answers,
+// and says it is there every peerTimes.beat; another replica is taken to
+// listen until peerTimes.ttl after it was last heard. While its own
+// connection is down, and for peerTimes.grace after it (re)connects, until
+// the answers have come, a listener assumes that another replica listens.
 type listener struct {
 	cfg          *pgx.ConnConfig
 	channel      string
