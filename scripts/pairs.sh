@@ -112,13 +112,8 @@ run() {
   start
   if [ "$PEER" = 1 ]; then
     sed "s/127.0.0.1:$PORT\"/127.0.0.1:$((PORT + 2))\"/" "$work/config.yaml" >"$work/peer.yaml"
-    env ${DAEMON_ENV:-} "$bin/switchboard" --config "$work/peer.yaml" serve >"$work/peer.log" 2>&1 &
-    peer=$!
-    for _ in $(seq 3000); do
-      curl -sf "http://127.0.0.1:$((PORT + 2))/readyz" >/dev/null 2>&1 && break
-      sleep 0.01
-    done
-    curl -sf "http://127.0.0.1:$((PORT + 2))/readyz" >/dev/null || { cat "$work/peer.log" >&2; exit 1; }
+    serve "$work/peer.yaml" $((PORT + 2)) "$work/peer.log"
+    peer=$served
   fi
   prime "$url" "$@"
   before=$(dbstats "$url")

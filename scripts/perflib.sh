@@ -60,19 +60,26 @@ agents() {
   done
 }
 
-# start: runs the daemon, with the settings in DAEMON_ENV (e.g. GOGC=200)
-# added to its environment, and waits for /readyz; sets dpid and startup_ms.
+# serve CONFIG HTTP_PORT LOG: runs a daemon on CONFIG, with the settings in
+# DAEMON_ENV (e.g. GOGC=200) added to its environment, and waits for its
+# /readyz; sets served to its process id.
+serve() {
+  # shellcheck disable=SC2086
+  env ${DAEMON_ENV:-} "$bin/switchboard" --config "$1" serve >"$3" 2>&1 &
+  served=$!
+  for _ in $(seq 3000); do
+    curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && break
+    sleep 0.01
+  done
+  curl -sf "http://127.0.0.1:$2/readyz" >/dev/null || { kill "$served" 2>/dev/null; cat "$3" >&2; exit 1; }
+}
+
+# start: runs the daemon (see serve); sets dpid and startup_ms.
 start() {
   local t0
   t0=$(now_ms)
-  # shellcheck disable=SC2086
-  env ${DAEMON_ENV:-} "$bin/switchboard" --config "$work/config.yaml" serve >"$work/daemon.log" 2>&1 &
-  dpid=$!
-  for _ in $(seq 3000); do
-    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    sleep 0.01
-  done
-  curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { cat "$work/daemon.log" >&2; exit 1; }
+  serve "$work/config.yaml" "$PORT" "$work/daemon.log"
+  dpid=$served
   startup_ms=$(($(now_ms) - t0))
 }
 
