@@ -131,17 +131,17 @@ run() {
   n=$(jget accepted "$f")
   # shellcheck disable=SC2086
   set -- $before $after
-  printf '%s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$(jget accepted_per_s "$f")" "$(jget p50_ms "$f")" "$(jget p99_ms "$f")" \
+  printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$(jget accepted_per_s "$f")" "$(jget p50_ms "$f")" "$(jget p99_ms "$f")" \
     "$(ack_p99 "$f")" "$(jget cpu_s "$f")" "$(jget run_queue_wait_s "$f")" \
     "$(ratio "$(($5 - $1))" "$n")" "$(ratio "$(($6 - $2))" "$n")" "$(ratio "$(($7 - $3))" "$n")" \
     "$(ratio "$(($8 - $4))" "$n" %.0f)" "$(jget busy_percent "$f")" \
     "$(ratio "$(ms "$(jget load_tool_cpu_s "$f")")" "$n")" "$(ratio "$(ms "$(jget other_cpu_s "$f")")" "$n")" \
-    >>"$work/${label%%[0-9]*}.runs"
+    "$(slot_p99 "$f")" "$(unsent "$f")" >>"$work/${label%%[0-9]*}.runs"
   printf '%-3s %s\n' "$label" "$(tail -n 1 "$work/${label%%[0-9]*}.runs")"
 }
 
 say "$PAIRS pairs at $RATE/s for ${DURATION}s, load args: ${*:-none}, team: $TEAM"
-echo "run accepted/s p50_ms p99_ms ack_p99_ms daemon_cpu_s cpu_wait_s tx/event inserts/event updates/event wal_bytes/event busy_% load_cpu_ms/event other_cpu_ms/event"
+echo "run accepted/s p50_ms p99_ms ack_p99_ms daemon_cpu_s cpu_wait_s tx/event inserts/event updates/event wal_bytes/event busy_% load_cpu_ms/event other_cpu_ms/event slot_p99_ms unsent"
 for pair in $(seq "$PAIRS"); do
   if [ $((pair % 2)) = 1 ]; then
     run "A$pair" "$work/a" "$@"
@@ -157,6 +157,6 @@ median() { cut -d' ' -f"$1" "$2" | sort -g | awk '{ v[NR] = $1 } END { print (NR
 say "medians"
 for s in A B; do
   printf '%s  ' "$s"
-  for c in $(seq 13); do printf '%s ' "$(median "$c" "$work/$s.runs")"; done
+  for c in $(seq 15); do printf '%s ' "$(median "$c" "$work/$s.runs")"; done
   echo
 done

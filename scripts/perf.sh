@@ -53,7 +53,7 @@ go build -o "$work/sqlitefloor" ./scripts/sqlitefloor
 go build -o "$work/webhookfloor" ./scripts/webhookfloor
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000="" pg_cpu_1000="" pg_waited_1000="" pg_machine_1000="" pgi_rate_1000="" pgi_p99_1000="" pgi_ack_1000="" pgi_cpu_1000="" pgi_waited_1000="" pgi_machine_1000=""
+pg_tps="" pg_ack_1000="" wh_flat="" wh_rate_1000="" wh_p99_1000="" wh_slot_1000="" pg_slot_1000="" pgi_slot_1000="" pg_hub="" pg_ingest="" pg_p99_1000="" pg_rate_1000="" pg_pool_1000="" pg_cpu_1000="" pg_waited_1000="" pg_machine_1000="" pgi_rate_1000="" pgi_p99_1000="" pgi_ack_1000="" pgi_cpu_1000="" pgi_waited_1000="" pgi_machine_1000=""
 if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgdb="perf_$(date +%s)_$$"
   psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
@@ -84,6 +84,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   floor wh-1000 --rate 1000 --concurrency 64 --duration "${DURATION}s"
   wh_rate_1000=$(jget accepted_per_s "$work/wh-1000.json")
   wh_p99_1000=$(ack_p99 "$work/wh-1000.json")
+  wh_slot_1000=$(slot_p99 "$work/wh-1000.json" slot_ack_latency)
   stop
 
   config postgres "$pgurl"
@@ -98,6 +99,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pg_rate_1000=$(jget accepted_per_s "$work/pg-1000.json")
   pg_p99_1000=$(jget p99_ms "$work/pg-1000.json")
   pg_ack_1000=$(ack_p99 "$work/pg-1000.json")
+  pg_slot_1000="$(slot_p99 "$work/pg-1000.json") ms, $(unsent "$work/pg-1000.json") unsent"
   pg_pool_1000=$(pool "$work/pg-1000.json")
   pg_cpu_1000=$(jget cpu_s "$work/pg-1000.json")
   pg_waited_1000=$(jget run_queue_wait_s "$work/pg-1000.json")
@@ -126,6 +128,7 @@ if psql "$PG_SERVER" -qAtc "SELECT 1" >/dev/null 2>&1; then
   pgi_rate_1000=$(jget accepted_per_s "$work/pg-ingest-1000.json")
   pgi_p99_1000=$(jget p99_ms "$work/pg-ingest-1000.json")
   pgi_ack_1000=$(ack_p99 "$work/pg-ingest-1000.json")
+  pgi_slot_1000="$(slot_p99 "$work/pg-ingest-1000.json") ms, $(unsent "$work/pg-ingest-1000.json") unsent"
   pgi_cpu_1000=$(jget cpu_s "$work/pg-ingest-1000.json")
   pgi_waited_1000=$(jget run_queue_wait_s "$work/pg-ingest-1000.json")
   pgi_machine_1000=$(machine "$work/pg-ingest-1000.json")
@@ -183,18 +186,18 @@ say "summary ($(nproc) cores, concurrency $CONCURRENCY, ${DURATION}s runs)"
 {
   if [ -n "$pg_tps" ]; then
     printf 'postgres  pgbench single-row INSERT tps   %10s\n' "$pg_tps"
-    printf 'postgres  webhook floor events/s         %10s   ratio %s; at 1,000/s: %s/s, acknowledged p99 %s ms\n' \
-      "$wh_flat" "$(ratio "$wh_flat" "$pg_tps")" "$wh_rate_1000" "$wh_p99_1000"
+    printf 'postgres  webhook floor events/s         %10s   ratio %s; at 1,000/s: %s/s, acknowledged p99 %s ms (from the slot %s ms)\n' \
+      "$wh_flat" "$(ratio "$wh_flat" "$pg_tps")" "$wh_rate_1000" "$wh_p99_1000" "$wh_slot_1000"
     printf 'postgres  hub ingest events/s            %10s   ratio %s (target >= 1.0), %s of the webhook floor\n' \
       "$pg_hub" "$(ratio "$pg_hub" "$pg_tps")" "$(ratio "$pg_hub" "$wh_flat")"
     printf 'postgres  ingest alone (no console work) %10s   ratio %s, %s of the webhook floor\n' \
       "$pg_ingest" "$(ratio "$pg_ingest" "$pg_tps")" "$(ratio "$pg_ingest" "$wh_flat")"
-    printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms), acknowledged p99 %s ms\n' \
-      "$pg_rate_1000" "$pg_p99_1000" "$pg_ack_1000"
+    printf 'postgres  at 1,000/s offered: accepted   %10s/s, p99 %s ms (target < 50 ms), acknowledged p99 %s ms; from the slot p99 %s\n' \
+      "$pg_rate_1000" "$pg_p99_1000" "$pg_ack_1000" "$pg_slot_1000"
     printf 'postgres  at 1,000/s: waits for a store connection %s; the daemon ran %s s and waited %s s for a core; %s\n' \
       "$pg_pool_1000" "$pg_cpu_1000" "$pg_waited_1000" "$pg_machine_1000"
-    printf 'postgres  ingest alone at 1,000/s: accepted %s/s, p99 %s ms, acknowledged p99 %s ms; the daemon ran %s s and waited %s s for a core; %s\n' \
-      "$pgi_rate_1000" "$pgi_p99_1000" "$pgi_ack_1000" "$pgi_cpu_1000" "$pgi_waited_1000" "$pgi_machine_1000"
+    printf 'postgres  ingest alone at 1,000/s: accepted %s/s, p99 %s ms, acknowledged p99 %s ms, from the slot p99 %s; the daemon ran %s s and waited %s s for a core; %s\n' \
+      "$pgi_rate_1000" "$pgi_p99_1000" "$pgi_ack_1000" "$pgi_slot_1000" "$pgi_cpu_1000" "$pgi_waited_1000" "$pgi_machine_1000"
   fi
   printf 'sqlite    single-row insert loop /s      %10s\n' "$sq_floor"
   printf 'sqlite    hub ingest events/s            %10s   ratio %s\n' "$sq_hub" "$(ratio "$sq_hub" "$sq_floor")"

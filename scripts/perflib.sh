@@ -15,6 +15,11 @@ jget() { sed -n "s/.*\"$1\": \\(-\\{0,1\\}[0-9.e+]*\\).*/\\1/p" "$2" | head -n 1
 ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.3f}" 'BEGIN { if (b > 0) printf f, a / b; else print "n/a" }'; }
 # ack_p99 FILE: the p99 of the time to the 2xx in a load report.
 ack_p99() { sed -n '/"ack_latency"/,/}/p' "$1" | jget p99_ms /dev/stdin; }
+# slot_p99 FILE [SECTION]: at a fixed rate, the p99 counted from each
+# event's slot, to the frame (slot_latency) or to the 2xx (slot_ack_latency).
+slot_p99() { sed -n "/\"${2:-slot_latency}\"/,/}/p" "$1" | jget p99_ms /dev/stdin; }
+# unsent FILE: at a fixed rate, the slots no sender reached in time.
+unsent() { sed -n '/"schedule"/,/}/p' "$1" | jget unsent /dev/stdin; }
 # pool FILE: the daemon's waits for a store connection in a load report.
 pool() {
   local p

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/switchboard-hub/switchboard/channels/api"
 )
 
@@ -170,17 +168,22 @@ type sender struct {
 	stats  *stats
 }
 
-// run posts events from gen until ctx ends, at most at limiter's rate
-// (nil: flat out).
-func (s *sender) run(ctx context.Context, gen *generator, limiter *rate.Limiter) {
+// run posts events from gen until ctx ends: each at a slot of sched, or
+// flat out when sched is nil.
+func (s *sender) run(ctx context.Context, gen *generator, sched *schedule) {
 	for ctx.Err() == nil {
-		if limiter != nil && limiter.Wait(ctx) != nil {
-			return
+		var due time.Time
+		if sched != nil {
+			var ok bool
+			if due, ok = sched.take(); !ok || !wait(ctx, due) {
+				return
+			}
+			sched.sent.Add(1)
 		}
 		p, dup := gen.next()
 		// The run's end stops new events, not the ones in flight: each
 		// sent event gets its answer counted.
-		if s.post(context.WithoutCancel(ctx), p, dup) && !dup {
+		if s.post(context.WithoutCancel(ctx), p, dup, due) && !dup {
 			gen.stored(p)
 		}
 	}
@@ -192,9 +195,9 @@ type receipt struct {
 	Duplicate bool  `json:"duplicate"`
 }
 
-// post sends one event and counts the outcome, reporting whether the hub
-// accepted it as expected.
-func (s *sender) post(ctx context.Context, p payload, dup bool) bool {
+// post sends one event, due at its slot (zero: no schedule), and counts
+// the outcome, reporting whether the hub accepted it as expected.
+func (s *sender) post(ctx context.Context, p payload, dup bool, due time.Time) bool {
 	body, err := json.Marshal(p)
 	if err != nil {
 		s.stats.fail("encode")
@@ -208,9 +211,12 @@ func (s *sender) post(ctx context.Context, p payload, dup bool) bool {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(api.SignatureHeader, api.Sign(s.secret, body))
 	s.stats.sent.Add(1)
-	sentAt := time.Now()
+	t := sendTimes{sent: time.Now(), due: due}
+	if !due.IsZero() {
+		s.stats.late(t.sent.Sub(due))
+	}
 	if !dup {
-		s.stats.sending(p.ID, sentAt)
+		s.stats.sending(p.ID, t)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -239,7 +245,7 @@ func (s *sender) post(ctx context.Context, p payload, dup bool) bool {
 			s.stats.fail("replay_stored_again")
 		default:
 			s.stats.accepted.Add(1)
-			s.stats.acked(time.Since(sentAt))
+			s.stats.acked(t, time.Now())
 		}
 		return true
 	default:

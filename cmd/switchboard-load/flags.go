@@ -77,7 +77,7 @@ func parseFlags(args []string, w io.Writer) (options, error) {
 	fs.IntVar(&o.Clients, "clients", 1000, "returning clients are drawn from this many known ones")
 	fs.Float64Var(&o.NewRatio, "new-ratio", 0.3, "share of events from a client never seen before")
 	fs.Float64Var(&o.DupRatio, "dup-ratio", 0.05, "share of events that replay one already sent")
-	fs.Float64Var(&o.Rate, "rate", 200, "events per second in total; 0 posts flat out")
+	fs.Float64Var(&o.Rate, "rate", 200, "events per second in total, each at its slot whether or not a sender is free; 0 posts flat out")
 	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to send")
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "events in flight at once (HTTP connections)")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request timeout")

@@ -10,6 +10,11 @@
 // webhook's send to the frame at a console, errors by kind, assignments
 // per manager, outbox throughput and the daemon's RSS and CPU.
 //
+// At a target rate every event has a slot, due at a fixed interval from
+// the start whether or not a sender is free, and the report also counts
+// both latencies from the slot: a hub that falls behind shows as slots
+// sent late or not at all and as latency, not only as fewer events sent.
+//
 // Against a running daemon:
 //
 //	switchboard-load --url http://127.0.0.1:8080 --channel shop --secret S --token sbt_… --duration 30s

@@ -27,9 +27,16 @@ type report struct {
 	Latency    latencySummary   `json:"latency"`
 	// Ack is the time from a new event's send to its 2xx: what the
 	// sender waits for, with or without consoles.
-	Ack      latencySummary `json:"ack_latency"`
-	Fairness fairness       `json:"assignments"`
-	Outbox   outboxSummary  `json:"outbox"`
+	Ack latencySummary `json:"ack_latency"`
+	// At a fixed rate, Schedule is how the senders kept to it, and
+	// SlotLatency and SlotAck are the two latencies above counted from
+	// each event's slot instead of its send: they include the wait for a
+	// free sender when the hub falls behind. Absent when sending flat out.
+	Schedule    *scheduleSummary `json:"schedule,omitempty"`
+	SlotLatency *latencySummary  `json:"slot_latency,omitempty"`
+	SlotAck     *latencySummary  `json:"slot_ack_latency,omitempty"`
+	Fairness    fairness         `json:"assignments"`
+	Outbox      outboxSummary    `json:"outbox"`
 	// IdleConsoles is how many listen-only stream connections were open.
 	IdleConsoles int64        `json:"idle_consoles"`
 	Process      *procSummary `json:"process,omitempty"`
@@ -53,6 +60,19 @@ type latencySummary struct {
 	P95    float64 `json:"p95_ms"`
 	P99    float64 `json:"p99_ms"`
 	Max    float64 `json:"max_ms"`
+}
+
+// scheduleSummary is a fixed-rate run's schedule: the slots due while
+// sending, how many were sent and how late.
+type scheduleSummary struct {
+	OfferedPS float64 `json:"offered_per_s"`
+	Due       int64   `json:"due"`
+	Sent      int64   `json:"sent"`
+	// Unsent counts the slots no sender reached before the run ended.
+	Unsent int64 `json:"unsent"`
+	// LagP99 and LagMax: how long after its slot a send left.
+	LagP99 float64 `json:"lag_p99_ms"`
+	LagMax float64 `json:"lag_max_ms"`
 }
 
 // fairness is how evenly new dialogs went to the managers.
@@ -113,14 +133,24 @@ func spread(per map[string]int64) fairness {
 
 // buildReport assembles the report from the final snapshot. sendTime is
 // how long events were sent (the rate's denominator); outbox throughput is
-// over the whole run, since replies trail the last event.
-func buildReport(target string, snap snapshot, sendTime time.Duration, proc *procSummary, settings map[string]any) report {
+// over the whole run, since replies trail the last event. sched, nil when
+// sending flat out, has the schedule's counts; the rest of it comes from
+// the snapshot.
+func buildReport(target string, snap snapshot, sendTime time.Duration, sched *scheduleSummary, proc *procSummary, settings map[string]any) report {
 	r := report{
 		Target: target, Duration: round2(sendTime.Seconds()),
 		Sent: snap.Sent, Accepted: snap.Accepted, Duplicates: snap.Duplicates,
 		Errors: snap.Errors, Latency: summarize(snap.Latencies, snap.Pending), Ack: summarize(snap.Acks, 0),
 		Fairness: spread(snap.PerManager), Process: proc, Settings: settings,
 		Outbox: outboxSummary{Replies: snap.Replies, Delivered: snap.Delivered},
+	}
+	if sched != nil {
+		sc := *sched
+		sc.Unsent = max(0, sc.Due-sc.Sent)
+		lags := summarize(snap.Lags, 0)
+		sc.LagP99, sc.LagMax = lags.P99, lags.Max
+		slot, slotAck := summarize(snap.SlotLatencies, snap.Pending), summarize(snap.SlotAcks, 0)
+		r.Schedule, r.SlotLatency, r.SlotAck = &sc, &slot, &slotAck
 	}
 	if s := sendTime.Seconds(); s > 0 {
 		r.AcceptedPS = round2(float64(snap.Accepted) / s)
@@ -151,6 +181,12 @@ func (r report) writeText(w io.Writer) error {
 		r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max, r.Latency.Count, r.Latency.Unseen)
 	fmt.Fprintf(&b, "acknowledged      p50 %.1fms  p95 %.1fms  p99 %.1fms  max %.1fms  (send to 2xx)\n",
 		r.Ack.P50, r.Ack.P95, r.Ack.P99, r.Ack.Max)
+	if sc := r.Schedule; sc != nil {
+		fmt.Fprintf(&b, "schedule          %.0f/s offered: %d due, %d sent, %d unsent; sends left their slot p99 %.1fms, max %.1fms after it\n",
+			sc.OfferedPS, sc.Due, sc.Sent, sc.Unsent, sc.LagP99, sc.LagMax)
+		fmt.Fprintf(&b, "from the slot     p50 %.1fms  p95 %.1fms  p99 %.1fms  max %.1fms  to the frame; to the 2xx p99 %.1fms\n",
+			r.SlotLatency.P50, r.SlotLatency.P95, r.SlotLatency.P99, r.SlotLatency.Max, r.SlotAck.P99)
+	}
 	fmt.Fprintf(&b, "errors            %s\n", kv(r.Errors))
 	fmt.Fprintf(&b, "assignments       min %d  max %d  %s\n", r.Fairness.Min, r.Fairness.Max, kv(r.Fairness.PerManager))
 	fmt.Fprintf(&b, "outbox            %d replies, %d delivered to the callback (%.1f/s)\n", r.Outbox.Replies, r.Outbox.Delivered, r.Outbox.PerSec)

@@ -88,7 +88,7 @@ func TestBuildReport(t *testing.T) {
 		PerManager: map[string]int64{"a": 10, "b": 12},
 		Pending:    3,
 	}
-	r := buildReport("test", snap, 10*time.Second, &procSummary{PID: 1, RSSMaxMB: 40, WaitedSeconds: 1.5}, map[string]any{"rate": 100.0})
+	r := buildReport("test", snap, 10*time.Second, nil, &procSummary{PID: 1, RSSMaxMB: 40, WaitedSeconds: 1.5}, map[string]any{"rate": 100.0})
 	if r.AcceptedPS != 100 {
 		t.Errorf("accepted/s = %v, want 100 (1000 over the 10s of sending)", r.AcceptedPS)
 	}
@@ -123,6 +123,9 @@ func TestBuildReport(t *testing.T) {
 	var back map[string]any
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
+	}
+	if _, ok := back["schedule"]; ok {
+		t.Errorf("a flat-out report has a schedule: %s", js.String())
 	}
 	lat := back["latency"].(map[string]any)
 	ack := back["ack_latency"].(map[string]any)

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // drainWait bounds how long the tool waits after the last event for the
@@ -125,13 +123,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	st.reset()
 	sendCtx, stopSending := context.WithTimeout(ctx, o.Duration)
 	defer stopSending()
-	var limiter *rate.Limiter
+	var sched *schedule
 	if o.Rate > 0 {
-		limiter = rate.NewLimiter(rate.Limit(o.Rate), 1)
+		sched = newSchedule(time.Now(), o.Rate, o.Duration)
 	}
 	var wg sync.WaitGroup
 	for range o.Concurrency {
-		wg.Go(func() { snd.run(sendCtx, gen, limiter) })
+		wg.Go(func() { snd.run(sendCtx, gen, sched) })
 	}
 	progressDone := make(chan struct{})
 	go func() {
@@ -149,7 +147,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if smp != nil {
 		ps = smp.summary(note)
 	}
-	rep := buildReport(tg.name, st.snapshot(), sendTime, ps, settings(o))
+	var sc *scheduleSummary
+	if sched != nil {
+		sc = &scheduleSummary{OfferedPS: o.Rate, Due: sched.dueBy(time.Now()), Sent: sched.sent.Load()}
+	}
+	rep := buildReport(tg.name, st.snapshot(), sendTime, sc, ps, settings(o))
 	if machine1, err := readMachine(); err == nil && machineErr == nil {
 		var daemon time.Duration
 		if ps != nil && ps.PID != os.Getpid() {
@@ -210,7 +212,7 @@ func warmUp(ctx context.Context, snd *sender, gen *generator, clients, concurren
 				if n >= clients {
 					return
 				}
-				snd.post(ctx, gen.warm(n), false)
+				snd.post(ctx, gen.warm(n), false, time.Time{})
 			}
 		})
 	}

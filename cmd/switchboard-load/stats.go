@@ -19,7 +19,7 @@ type stats struct {
 	replies    atomic.Int64
 	delivered  atomic.Int64
 
-	// sendAt holds the send time of each accepted-or-pending new event,
+	// sendAt holds the sendTimes of each accepted-or-pending new event,
 	// by event id, until its frame arrives.
 	sendAt sync.Map
 
@@ -28,6 +28,11 @@ type stats struct {
 	latencies []time.Duration
 	// acks are the times from a new event's send to its 2xx.
 	acks []time.Duration
+	// At a fixed rate, the same two counted from each event's slot, and
+	// how late each send left after its slot.
+	slotLatencies []time.Duration
+	slotAcks      []time.Duration
+	lags          []time.Duration
 	// assignee maps a dialog to the manager it was first assigned to;
 	// perManager counts those first assignments.
 	assignee   map[int64]int64
@@ -47,8 +52,19 @@ func (s *stats) fail(kind string) {
 	s.mu.Unlock()
 }
 
+// sendTimes is when an event's webhook was sent and, at a fixed rate,
+// when its slot was due (zero when sending flat out).
+type sendTimes struct{ sent, due time.Time }
+
 // sending records when a new event's webhook was sent.
-func (s *stats) sending(id string, at time.Time) { s.sendAt.Store(id, at) }
+func (s *stats) sending(id string, t sendTimes) { s.sendAt.Store(id, t) }
+
+// late records how long after its slot a send left.
+func (s *stats) late(d time.Duration) {
+	s.mu.Lock()
+	s.lags = append(s.lags, d)
+	s.mu.Unlock()
+}
 
 // forget drops an event that was refused: no frame will follow.
 func (s *stats) forget(id string) { s.sendAt.Delete(id) }
@@ -61,16 +77,22 @@ func (s *stats) frame(eventID string, at time.Time) {
 	if !ok {
 		return
 	}
-	d := at.Sub(v.(time.Time))
+	t := v.(sendTimes)
 	s.mu.Lock()
-	s.latencies = append(s.latencies, d)
+	s.latencies = append(s.latencies, at.Sub(t.sent))
+	if !t.due.IsZero() {
+		s.slotLatencies = append(s.slotLatencies, at.Sub(t.due))
+	}
 	s.mu.Unlock()
 }
 
-// acked records how long the hook took to accept a new event.
-func (s *stats) acked(d time.Duration) {
+// acked records when the hook accepted a new event.
+func (s *stats) acked(t sendTimes, at time.Time) {
 	s.mu.Lock()
-	s.acks = append(s.acks, d)
+	s.acks = append(s.acks, at.Sub(t.sent))
+	if !t.due.IsZero() {
+		s.slotAcks = append(s.slotAcks, at.Sub(t.due))
+	}
 	s.mu.Unlock()
 }
 
@@ -110,8 +132,12 @@ type snapshot struct {
 	Errors     map[string]int64
 	Latencies  []time.Duration
 	Acks       []time.Duration
-	PerManager map[string]int64
-	Pending    int
+	// SlotLatencies, SlotAcks and Lags: see stats.
+	SlotLatencies []time.Duration
+	SlotAcks      []time.Duration
+	Lags          []time.Duration
+	PerManager    map[string]int64
+	Pending       int
 }
 
 func (s *stats) snapshot() snapshot {
@@ -126,6 +152,9 @@ func (s *stats) snapshot() snapshot {
 	}
 	snap.Latencies = append([]time.Duration(nil), s.latencies...)
 	snap.Acks = append([]time.Duration(nil), s.acks...)
+	snap.SlotLatencies = append([]time.Duration(nil), s.slotLatencies...)
+	snap.SlotAcks = append([]time.Duration(nil), s.slotAcks...)
+	snap.Lags = append([]time.Duration(nil), s.lags...)
 	for id, n := range s.perManager {
 		name := s.managers[id]
 		if name == "" {
@@ -154,5 +183,6 @@ func (s *stats) reset() {
 	s.errors = map[string]int64{}
 	s.latencies = nil
 	s.acks = nil
+	s.slotLatencies, s.slotAcks, s.lags = nil, nil, nil
 	s.mu.Unlock()
 }
