@@ -252,6 +252,13 @@ func kv(m map[string]int64) string {
 	return strings.Join(parts, " ")
 }
 
+// recentP99 is the p99 of the samples in now that were not yet in prev.
+func recentP99(now, prev []time.Duration) float64 {
+	sorted := slices.Clone(now[len(prev):])
+	slices.Sort(sorted)
+	return ms(percentile(sorted, 99))
+}
+
 // progressLine is the once-a-second status: totals and the last second's
 // rate.
 func progressLine(now, prev snapshot, rssMB float64) string {
@@ -264,12 +271,13 @@ func progressLine(now, prev snapshot, rssMB float64) string {
 	for _, n := range now.Errors {
 		errs += n
 	}
-	recent := now.Latencies[len(prev.Latencies):]
-	sorted := slices.Clone(recent)
-	slices.Sort(sorted)
-	line := fmt.Sprintf("%5.0fs  sent %d  accepted %d (%.0f/s)  dup %d  errors %d  frames %d  p99 %.1fms  replies %d/%d",
+	line := fmt.Sprintf("%5.0fs  sent %d  accepted %d (%.0f/s)  dup %d  errors %d  frames %d  p99 %.1fms",
 		now.Elapsed.Seconds(), now.Sent, now.Accepted, rate, now.Duplicates, errs, now.Frames,
-		ms(percentile(sorted, 99)), now.Delivered, now.Replies)
+		recentP99(now.Latencies, prev.Latencies))
+	if len(now.SlotLatencies) > 0 {
+		line += fmt.Sprintf(" (from the slot %.1fms)", recentP99(now.SlotLatencies, prev.SlotLatencies))
+	}
+	line += fmt.Sprintf("  replies %d/%d", now.Delivered, now.Replies)
 	if rssMB > 0 {
 		line += fmt.Sprintf("  rss %.0fMB", rssMB)
 	}

@@ -140,9 +140,18 @@ func TestProgressLine(t *testing.T) {
 	now := snapshot{Elapsed: 2 * time.Second, Sent: 260, Accepted: 250, Errors: map[string]int64{"timeout": 2},
 		Latencies: []time.Duration{time.Second, 3 * time.Millisecond, 5 * time.Millisecond}}
 	line := progressLine(now, prev, 42)
-	for _, want := range []string{"accepted 250 (150/s)", "errors 2", "p99 5.0ms", "rss 42MB"} {
+	for _, want := range []string{"accepted 250 (150/s)", "errors 2", "p99 5.0ms  replies", "rss 42MB"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("progress line lacks %q: %s", want, line)
 		}
+	}
+
+	// At a fixed rate the line also gives the last second's p99 from the
+	// slot.
+	prev.SlotLatencies = []time.Duration{time.Second}
+	now.SlotLatencies = []time.Duration{time.Second, 4 * time.Millisecond, 9 * time.Millisecond}
+	line = progressLine(now, prev, 0)
+	if want := "p99 5.0ms (from the slot 9.0ms)  replies"; !strings.Contains(line, want) {
+		t.Errorf("progress line lacks %q: %s", want, line)
 	}
 }
