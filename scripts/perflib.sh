@@ -13,26 +13,25 @@ say() { printf '\n== %s\n' "$*" >&2; }
 jget() { sed -n "s/.*\"$1\": \\(-\\{0,1\\}[0-9.e+]*\\).*/\\1/p" "$2" | head -n 1; }
 # ratio A B [FORMAT]: A / B, printed with FORMAT (%.3f), or n/a when B is 0.
 ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.3f}" 'BEGIN { if (b > 0) printf f, a / b; else print "n/a" }'; }
+# sget SECTION KEY FILE: the first numeric value of KEY inside SECTION's
+# object of a load report.
+sget() { sed -n "/\"$1\"/,/}/p" "$3" | jget "$2" /dev/stdin; }
 # ack_p99 FILE: the p99 of the time to the 2xx in a load report.
-ack_p99() { sed -n '/"ack_latency"/,/}/p' "$1" | jget p99_ms /dev/stdin; }
+ack_p99() { sget ack_latency p99_ms "$1"; }
 # slot_p99 FILE [SECTION]: at a fixed rate, the p99 counted from each
 # event's slot, to the frame (slot_latency) or to the 2xx (slot_ack_latency).
-slot_p99() { sed -n "/\"${2:-slot_latency}\"/,/}/p" "$1" | jget p99_ms /dev/stdin; }
+slot_p99() { sget "${2:-slot_latency}" p99_ms "$1"; }
 # unsent FILE: at a fixed rate, the slots no sender reached in time.
-unsent() { sed -n '/"schedule"/,/}/p' "$1" | jget unsent /dev/stdin; }
+unsent() { sget schedule unsent "$1"; }
 # pool FILE: the daemon's waits for a store connection in a load report.
 pool() {
-  local p
-  p=$(sed -n '/"store_pool"/,/}/p' "$1")
-  printf '%s per event, mean %s ms' "$(echo "$p" | jget waits_per_event /dev/stdin)" "$(echo "$p" | jget mean_wait_ms /dev/stdin)"
+  printf '%s per event, mean %s ms' "$(sget store_pool waits_per_event "$1")" "$(sget store_pool mean_wait_ms "$1")"
 }
 # machine FILE: how busy the machine's cores were in a load report, and the
 # CPU seconds of the load tool and of the rest besides it and the daemon.
 machine() {
-  local m
-  m=$(sed -n '/"machine"/,/}/p' "$1")
-  printf 'the cores %s%% busy, the load tool ran %s s and the rest %s s' "$(echo "$m" | jget busy_percent /dev/stdin)" \
-    "$(echo "$m" | jget load_tool_cpu_s /dev/stdin)" "$(echo "$m" | jget other_cpu_s /dev/stdin)"
+  printf 'the cores %s%% busy, the load tool ran %s s and the rest %s s' "$(sget machine busy_percent "$1")" \
+    "$(sget machine load_tool_cpu_s "$1")" "$(sget machine other_cpu_s "$1")"
 }
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
